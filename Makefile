@@ -1,0 +1,50 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP     := $(VENV)/.dev-installed
+
+.PHONY: run test e2e lint bench chromium clean-db help
+
+help:
+	@echo "make run    - install, seed the demo organization if the database is empty, start on :$(PORT)"
+	@echo "make test   - install test tools and run the test suite (SQLite and PostgreSQL)"
+	@echo "make e2e    - real-browser tests in headless Chromium"
+	@echo "make bench  - ingest benchmarks (prints a table)"
+	@echo "make lint   - ruff"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(RUNTIME_STAMP)
+	$(BIN)/python -m core demo --if-empty
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+test: $(DEV_STAMP)
+	$(BIN)/python -m pytest -m "not e2e" -q
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+e2e: $(DEV_STAMP) chromium
+	$(BIN)/python -m pytest -m e2e tests/e2e -q
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+
+bench: $(RUNTIME_STAMP)
+	$(BIN)/python -m benchmarks.ingest_bench
+
+clean-db:
+	rm -f data/app.db data/app.db-wal data/app.db-shm

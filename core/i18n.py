@@ -1,0 +1,210 @@
+"""Spanish (default) and English strings of the interface.
+
+One table, key -> (es, en). A missing key shows the key itself, so a gap is visible in the
+UI and caught by the test that walks every key, rather than crashing a page.
+"""
+
+from __future__ import annotations
+
+LANGS = ("es", "en")
+DEFAULT_LANG = "es"
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "app.title": ("Desempeño y Capacitación", "Staff Performance & Training"),
+    "app.tagline": (
+        "Planes de capacitación con ganancia esperada, costo en soles y razones claras.",
+        "Training plans with expected gain, cost in soles and clear reasons.",
+    ),
+    "lang.label": ("Idioma", "Language"),
+    # login
+    "login.title": ("Iniciar sesión", "Sign in"),
+    "login.username": ("Usuario", "Username"),
+    "login.password": ("Contraseña", "Password"),
+    "login.submit": ("Ingresar", "Sign in"),
+    "login.failed": ("Usuario o contraseña incorrectos.", "Wrong username or password."),
+    "login.locked": (
+        "Demasiados intentos fallidos. Espere un minuto e intente de nuevo.",
+        "Too many failed attempts. Wait a minute and try again.",
+    ),
+    "login.help": (
+        "¿No tiene usuario? Pídalo al equipo de RR.HH. de su organización.",
+        "No account? Ask your organization's HR team.",
+    ),
+    "logout": ("Cerrar sesión", "Sign out"),
+    "signed_in_as": ("Sesión de {name} ({role})", "Signed in as {name} ({role})"),
+    "role.hr": ("RR.HH.", "HR"),
+    "role.manager": ("Jefatura", "Manager"),
+    "role.employee": ("Colaborador", "Employee"),
+    "role.trainer": ("Capacitación", "Trainer"),
+    # access
+    "access.login_first": (
+        "Inicie sesión para ver esta página.",
+        "Sign in to see this page.",
+    ),
+    "access.denied": (
+        "Su rol no tiene acceso a esta página.",
+        "Your role does not have access to this page.",
+    ),
+    "config.error": (
+        "La aplicación no está bien configurada: {detail}",
+        "The app is not configured correctly: {detail}",
+    ),
+    "error.generic": (
+        "Algo salió mal y no se guardó nada. Intente de nuevo; si se repite, avise a RR.HH. "
+        "(referencia {ref}).",
+        "Something went wrong and nothing was saved. Try again; if it happens again, tell HR "
+        "(reference {ref}).",
+    ),
+    # pages
+    "page.home": ("Inicio", "Home"),
+    "page.data": ("Datos", "Data"),
+    "home.welcome": ("Hola, {name}", "Hello, {name}"),
+    "home.can.hr": (
+        "Como RR.HH. puede subir los datos trimestrales, revisar su calidad y ver las "
+        "versiones de datos.",
+        "As HR you can upload quarterly data, review its quality and see the data versions.",
+    ),
+    "home.can.manager": (
+        "Como jefatura ve a su equipo (reportes directos e indirectos).",
+        "As a manager you see your team (direct and indirect reports).",
+    ),
+    "home.can.employee": (
+        "Aquí verá su propio plan de capacitación y su historial.",
+        "Here you will see your own training plan and your history.",
+    ),
+    "home.can.trainer": (
+        "Como capacitador ve datos agregados: brechas de habilidades y demanda de programas, "
+        "sin calificaciones individuales.",
+        "As a trainer you see aggregates: skill gaps and program demand, with no individual "
+        "ratings.",
+    ),
+    "home.metric.employees": ("Colaboradores", "Employees"),
+    "home.metric.team": ("Personas en su equipo", "People in your team"),
+    "home.metric.quarters": ("Trimestres con datos", "Quarters with data"),
+    "home.metric.latest": ("Último trimestre", "Latest quarter"),
+    "home.metric.avg_rating": ("Calificación promedio", "Average rating"),
+    "home.metric.programs": ("Programas en el catálogo", "Programs in the catalog"),
+    "home.metric.datasets": ("Versiones de datos", "Data versions"),
+    "home.metric.own_rating": ("Su calificación", "Your rating"),
+    "home.delta_hint": ("respecto al trimestre anterior", "vs the previous quarter"),
+    "home.empty.hr": (
+        "Aún no hay datos. Vaya a **Datos** para subir los archivos del trimestre.",
+        "No data yet. Go to **Data** to upload the quarter's files.",
+    ),
+    "home.empty.other": (
+        "Aún no hay datos cargados. RR.HH. debe subir los archivos del trimestre.",
+        "No data loaded yet. HR has to upload the quarter's files.",
+    ),
+    "home.no_link": (
+        "Su usuario no está vinculado a un colaborador. Pida a RR.HH. que lo vincule.",
+        "Your user is not linked to an employee. Ask HR to link it.",
+    ),
+    # data page
+    "data.title": ("Datos", "Data"),
+    "data.intro": (
+        "Suba los archivos del trimestre (CSV, Excel .xlsx o Parquet). Revisaremos el mapeo de "
+        "columnas y la calidad antes de guardar nada.",
+        "Upload the quarter's files (CSV, Excel .xlsx or Parquet). We check the column mapping "
+        "and the quality before anything is stored.",
+    ),
+    "data.templates": ("Plantillas de archivos", "File templates"),
+    "data.templates.help": (
+        "Descargue una plantilla con las columnas esperadas.",
+        "Download a template with the expected columns.",
+    ),
+    "data.uploader": ("Archivos", "Files"),
+    "data.step1": ("1. Archivos y mapeo de columnas", "1. Files and column mapping"),
+    "data.step2": ("2. Validación y calidad", "2. Validation and quality"),
+    "data.step3": ("3. Guardar", "3. Store"),
+    "data.kind": ("Tipo de archivo", "File kind"),
+    "data.kind.auto": ("Detectar automáticamente", "Detect automatically"),
+    "data.target": ("Columna de resultado (lo que el modelo aprenderá)",
+                    "Outcome column (what the model will learn)"),
+    "data.mapping.user": ("Columna del archivo", "Column in the file"),
+    "data.mapping.canonical": ("Campo", "Field"),
+    "data.mapping.confidence": ("Confianza", "Confidence"),
+    "data.mapping.ignore": ("(ignorar)", "(ignore)"),
+    "data.read_info": (
+        "{rows} filas · formato {fmt} · codificación {enc} · separador «{sep}» · decimal «{dec}»",
+        "{rows} rows · format {fmt} · encoding {enc} · delimiter '{sep}' · decimal '{dec}'",
+    ),
+    "data.errors": ("Errores ({n}): corríjalos y vuelva a subir el archivo",
+                    "Errors ({n}): fix them and upload the file again"),
+    "data.warnings": ("Advertencias ({n})", "Warnings ({n})"),
+    "data.no_errors": ("Sin errores: los datos se pueden guardar.",
+                       "No errors: the data can be stored."),
+    "data.col.file": ("Archivo", "File"),
+    "data.col.row": ("Fila", "Row"),
+    "data.col.column": ("Columna", "Column"),
+    "data.col.message": ("Problema", "Problem"),
+    "data.download_report": ("Descargar el reporte (CSV)", "Download the report (CSV)"),
+    "data.quality": ("Calidad de los datos", "Data quality"),
+    "data.missing_chart": ("Valores faltantes por columna (%)", "Missing values per column (%)"),
+    "data.balance_chart": ("Distribución del resultado", "Outcome distribution"),
+    "data.commit": ("Guardar como nueva versión de datos", "Store as a new data version"),
+    "data.commit.blocked": ("Corrija los errores antes de guardar.",
+                            "Fix the errors before storing."),
+    "data.stored": ("Guardado como versión {v}: {rows}.", "Stored as version {v}: {rows}."),
+    "data.unchanged": (
+        "Este contenido ya estaba guardado (versión {v}); no se cambió nada.",
+        "This content was already stored (version {v}); nothing changed.",
+    ),
+    "data.rejected": ("No se guardó nada: {n} errores.", "Nothing was stored: {n} errors."),
+    "data.versions": ("Versiones de datos", "Data versions"),
+    "data.versions.empty": (
+        "Aún no hay versiones. Suba los archivos del trimestre arriba.",
+        "No versions yet. Upload the quarter's files above.",
+    ),
+    "data.col.version": ("Versión", "Version"),
+    "data.col.when": ("Fecha", "Date"),
+    "data.col.who": ("Subido por", "Uploaded by"),
+    "data.col.kinds": ("Contenido", "Content"),
+    "data.col.files": ("Archivos", "Files"),
+    "data.col.rows": ("Filas", "Rows"),
+    "data.empty_upload": (
+        "Arrastre aquí uno o varios archivos: colaboradores, desempeño, programas, "
+        "capacitaciones, o un archivo único (una fila por colaborador) con su resultado.",
+        "Drop one or more files here: employees, performance, programs, training records, or "
+        "a single file (one row per employee) with its outcome.",
+    ),
+    "data.working": ("Revisando los archivos…", "Checking the files…"),
+    "data.storing": ("Guardando…", "Storing…"),
+}
+
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    "employees": ("Colaboradores", "Employees"),
+    "performance": ("Desempeño trimestral", "Quarterly performance"),
+    "programs": ("Catálogo de programas", "Program catalog"),
+    "training_records": ("Capacitaciones realizadas", "Training records"),
+    "job_roles": ("Puestos y habilidades requeridas", "Job roles and required skills"),
+    "snapshot": ("Archivo único (una fila por colaborador)", "Single file (one row per employee)"),
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
+    pair = STRINGS.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang == "en" else pair[0]
+    return text.format(**fmt) if fmt else text
+
+
+def kind_label(kind: str, lang: str = DEFAULT_LANG) -> str:
+    pair = KIND_LABELS.get(kind)
+    if pair is None:
+        return kind
+    return pair[1] if lang == "en" else pair[0]
+
+
+def fmt_number(value: float, decimals: int = 0) -> str:
+    """Peru's format: comma for thousands, point for decimals (1,234.50)."""
+    return f"{value:,.{decimals}f}"
+
+
+def fmt_soles(value: float) -> str:
+    return f"S/ {value:,.2f}"
+
+
+def fmt_date(value) -> str:
+    """dd/mm/yyyy, as dates are written in Peru."""
+    return value.strftime("%d/%m/%Y") if value is not None else ""

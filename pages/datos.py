@@ -1,0 +1,232 @@
+"""Datos (HR): upload files, review the proposed mapping and the validation report, store."""
+
+import hashlib
+import json
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+from core.ingest.mapping import SNAPSHOT
+
+from core.contract import CANONICAL_FILES, KINDS
+from core.datasets import list_versions
+from core.i18n import kind_label, t
+from core.ingest import UploadFile, commit, prepare
+from core.ingest.issues import Issue
+from ui.common import engine, lang, require_page, show_unexpected_error
+
+user = require_page("datos")
+lg = lang()
+eng = engine()
+IGNORE = "—"
+KIND_CHOICES = ["auto", *KINDS, SNAPSHOT]
+
+st.title(t("data.title", lg))
+st.write(t("data.intro", lg))
+
+with st.expander(t("data.templates", lg)):
+    st.caption(t("data.templates.help", lg))
+    cols = st.columns(len(KINDS))
+    for col, (kind, columns) in zip(cols, KINDS.items(), strict=True):
+        header = ",".join(c.name for c in columns)
+        if kind == "performance":
+            header += ",kpi_csat,skill_comunicacion"
+        col.download_button(kind_label(kind, lg), data=(header + "\n").encode("utf-8-sig"),
+                            file_name=CANONICAL_FILES[kind], mime="text/csv",
+                            key=f"tpl_{kind}")
+
+flash = st.session_state.pop("data_flash", None)
+if flash:
+    getattr(st, flash[0])(flash[1])
+
+st.session_state.setdefault("upload_round", 0)
+uploaded = st.file_uploader(
+    t("data.uploader", lg),
+    type=["csv", "txt", "tsv", "xlsx", "parquet"],
+    accept_multiple_files=True,
+    key=f"uploader_{st.session_state['upload_round']}",
+    help=t("data.empty_upload", lg),
+)
+
+
+def _issues_frame(issues: list[Issue]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{t("data.col.file", lg): i.file, t("data.col.row", lg): i.row,
+          t("data.col.column", lg): i.column, t("data.col.message", lg): i.message(lg)}
+         for i in issues]
+    )
+
+
+def _prepare(files: list[UploadFile]):
+    """Prepare once per (files, choices): reruns of this page don't re-read the files."""
+    kinds = st.session_state.setdefault("upload_kinds", {})
+    overrides = st.session_state.setdefault("upload_overrides", {})
+    target = st.session_state.get("upload_target")
+    key = hashlib.sha256(json.dumps(
+        [[f.name, hashlib.sha256(f.data).hexdigest()] for f in files] + [kinds, overrides,
+                                                                          target],
+        sort_keys=True, default=str).encode()).hexdigest()
+    cached = st.session_state.get("upload_prepared")
+    if cached and cached[0] == key:
+        return cached[1]
+    with st.spinner(t("data.working", lg)):
+        prepared = prepare(files, engine=eng, kinds={k: v for k, v in kinds.items()
+                                                     if v != "auto"},
+                           target=target, overrides=overrides)
+    st.session_state["upload_prepared"] = (key, prepared)
+    return prepared
+
+
+if not uploaded:
+    st.info(t("data.empty_upload", lg))
+else:
+    files = [UploadFile(name=f.name, data=f.getvalue()) for f in uploaded]
+    try:
+        prepared = _prepare(files)
+    except Exception as exc:  # never a stack trace in the UI
+        show_unexpected_error(exc)
+        st.stop()
+
+    st.subheader(t("data.step1", lg))
+    for pf in prepared.files:
+        with st.expander(pf.name, expanded=True):
+            if pf.raw is not None:
+                st.caption(t("data.read_info", lg, rows=f"{len(pf.raw.frame):,}",
+                             fmt=pf.raw.format, enc=pf.raw.encoding or "—",
+                             sep=pf.raw.delimiter or "—", dec=pf.raw.decimal))
+            if pf.mapping is None:
+                continue
+            current_kind = st.session_state["upload_kinds"].get(pf.name, "auto")
+            detected = f"{t('data.kind.auto', lg)} ({kind_label(pf.mapping.kind, lg)})"
+            chosen = st.selectbox(
+                t("data.kind", lg), KIND_CHOICES, index=KIND_CHOICES.index(current_kind),
+                format_func=lambda k, d=detected: d if k == "auto" else kind_label(k, lg),
+                key=f"kind_{pf.name}",
+            )
+            if chosen != current_kind:
+                st.session_state["upload_kinds"][pf.name] = chosen
+                st.session_state["upload_overrides"].pop(pf.name, None)
+                st.rerun()
+            if pf.mapping.kind == SNAPSHOT:
+                user_cols = list(pf.raw.frame.columns)
+                default = pf.mapping.target if pf.mapping.target in user_cols else user_cols[-1]
+                target = st.selectbox(t("data.target", lg), user_cols,
+                                      index=user_cols.index(default), key=f"target_{pf.name}")
+                if target != pf.mapping.target:
+                    st.session_state["upload_target"] = target
+                    st.rerun()
+            canon_options = sorted({c.name for c in KINDS.get(pf.mapping.kind, ())}
+                                   | set(pf.mapping.columns.values()))
+            editor = pd.DataFrame({
+                "user": list(pf.raw.frame.columns),
+                "canonical": [pf.mapping.columns.get(c, IGNORE) for c in pf.raw.frame.columns],
+                "confidence": [round(pf.mapping.confidence.get(c, 0.0), 2)
+                               for c in pf.raw.frame.columns],
+            })
+            edited = st.data_editor(
+                editor,
+                hide_index=True,
+                disabled=["user", "confidence"],
+                column_config={
+                    "user": st.column_config.TextColumn(t("data.mapping.user", lg)),
+                    "canonical": st.column_config.SelectboxColumn(
+                        t("data.mapping.canonical", lg), options=[IGNORE, *canon_options]),
+                    "confidence": st.column_config.ProgressColumn(
+                        t("data.mapping.confidence", lg), min_value=0.0, max_value=1.0),
+                },
+                key=f"map_{pf.name}",
+                width="stretch",
+            )
+            changes = {
+                row.user: (None if row.canonical in (IGNORE, None) else row.canonical)
+                for row in edited.itertuples()
+                if row.canonical != pf.mapping.columns.get(row.user, IGNORE)
+            }
+            if changes:
+                merged = {**st.session_state["upload_overrides"].get(pf.name, {}), **changes}
+                st.session_state["upload_overrides"][pf.name] = merged
+                st.rerun()
+
+    st.subheader(t("data.step2", lg))
+    errors, warnings = prepared.errors, prepared.warnings
+    if errors:
+        st.error(t("data.errors", lg, n=len(errors)))
+        st.dataframe(_issues_frame(errors), hide_index=True, width="stretch")
+    else:
+        st.success(t("data.no_errors", lg))
+    if warnings:
+        with st.expander(t("data.warnings", lg, n=len(warnings)), expanded=not errors):
+            st.dataframe(_issues_frame(warnings), hide_index=True, width="stretch")
+    if errors or warnings:
+        st.download_button(
+            t("data.download_report", lg),
+            data=_issues_frame(errors + warnings).to_csv(index=False).encode("utf-8-sig"),
+            file_name="reporte_validacion.csv", mime="text/csv",
+        )
+    for pf in prepared.files:
+        quality = pf.quality or {}
+        missing = quality.get("missing_share") or quality.get("missing") or {}
+        if isinstance(missing, dict) and any(v for v in missing.values()):
+            share = pd.Series(missing, dtype="float64").mul(100).sort_values(ascending=False)
+            fig = px.bar(share[share > 0].head(25), orientation="h",
+                         labels={"value": "%", "index": ""},
+                         title=f"{pf.name}: {t('data.missing_chart', lg)}")
+            fig.update_layout(showlegend=False, height=320, margin={"l": 10, "r": 10, "t": 40})
+            st.plotly_chart(fig, width="stretch")
+        balance = quality.get("class_balance") or {}
+        counts = balance.get("counts") if isinstance(balance, dict) else None
+        if counts:
+            fig = px.bar(x=list(map(str, counts)), y=list(counts.values()),
+                         labels={"x": "", "y": ""},
+                         title=f"{pf.name}: {t('data.balance_chart', lg)}")
+            fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 40})
+            st.plotly_chart(fig, width="stretch")
+
+    st.subheader(t("data.step3", lg))
+    if st.button(t("data.commit", lg), type="primary", disabled=not prepared.ok):
+        try:
+            with st.spinner(t("data.storing", lg)):
+                result = commit(prepared, eng, uploaded_by=user.username)
+        except Exception as exc:
+            show_unexpected_error(exc)
+            st.stop()
+        rows = ", ".join(f"{k}: {v:,}" for k, v in result.rows.items())
+        if result.status == "stored":
+            st.session_state["data_flash"] = ("success", t("data.stored", lg,
+                                                           v=result.dataset_version, rows=rows))
+        elif result.status == "unchanged":
+            st.session_state["data_flash"] = ("info", t("data.unchanged", lg,
+                                                        v=result.dataset_version))
+        else:
+            st.session_state["data_flash"] = ("error", t("data.rejected", lg,
+                                                         n=len(result.errors)))
+        for key in ("upload_prepared", "upload_kinds", "upload_overrides", "upload_target"):
+            st.session_state.pop(key, None)
+        st.session_state["upload_round"] += 1
+        st.rerun()
+    elif not prepared.ok:
+        st.caption(t("data.commit.blocked", lg))
+
+st.divider()
+st.subheader(t("data.versions", lg))
+versions = list_versions(eng)
+if not versions:
+    st.info(t("data.versions.empty", lg))
+else:
+    st.dataframe(
+        pd.DataFrame([
+            {
+                t("data.col.version", lg): v["id"],
+                t("data.col.when", lg): pd.Timestamp(v["uploaded_at"]).strftime("%d/%m/%Y %H:%M"),
+                t("data.col.who", lg): v["uploaded_by"],
+                t("data.col.kinds", lg): ", ".join(kind_label(k, lg)
+                                                   for k in v["kinds"].split(",")),
+                t("data.col.files", lg): v["file_names"],
+                t("data.col.rows", lg): ", ".join(f"{k}: {n:,}"
+                                                  for k, n in (v["row_counts"] or {}).items()),
+            }
+            for v in versions
+        ]),
+        hide_index=True,
+        width="stretch",
+    )
