@@ -35,7 +35,7 @@ test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -m "not e2e" -q
 
 chromium:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null)
 
 e2e: $(DEV_STAMP) chromium
 	$(BIN)/python -m pytest -m e2e tests/e2e -q

@@ -20,10 +20,10 @@ from core.config import ROOT, ConfigError
 
 EXIT_OK, EXIT_ERROR, EXIT_REJECTED = 0, 1, 2
 DEMO_USERS = (
-    ("rrhh", "hr"),
-    ("jefe", "manager"),
-    ("colaborador", "employee"),
-    ("capacitador", "trainer"),
+    ("rrhh", "hr", "Equipo de RR.HH."),
+    ("jefe", "manager", None),
+    ("colaborador", "employee", None),
+    ("capacitador", "trainer", "Equipo de Capacitación"),
 )
 _WORDS = ("cóndor", "lúcuma", "quinua", "pisco", "alpaca", "ceviche", "huayno", "chirimoya",
           "vicuña", "cajón", "totora", "mochica", "tumi", "llama", "inca", "colca")
@@ -95,13 +95,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     names = org.employees.set_index("employee_id")["full_name"]
     with session_scope(engine) as session:
         existing = {u["username"] for u in list_users(session)}
-        for username, role in DEMO_USERS:
+        for username, role, label in DEMO_USERS:
             if username in existing:
                 continue
             linked = {"manager": manager_id, "employee": employee_id}.get(role)
             password = _demo_password()
             add_user(session, username=username, password=password, role=role,
-                     employee_id=linked, full_name=names.get(linked) if linked else None,
+                     employee_id=linked, full_name=names.get(linked) if linked else label,
                      actor="demo")
             created.append({"username": username, "role": role, "password": password,
                             "employee_id": linked})

@@ -48,7 +48,7 @@ def language_switch() -> None:
     """Español / English in the sidebar; the choice lives in this session only."""
     st.session_state.setdefault("lang", DEFAULT_LANG)
     st.sidebar.radio(
-        "🌐 Idioma / Language",
+        "Idioma / Language",
         options=list(LANGS),
         format_func=lambda code: {"es": "Español", "en": "English"}[code],
         key="lang",

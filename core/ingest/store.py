@@ -63,7 +63,8 @@ def _records(frame: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]
         index=False, name=None)]
 
 
-def _chunks(rows: list[dict], size: int = CHUNK) -> Iterator[list[dict]]:
+def _chunks(rows: list[dict], size: int | None = None) -> Iterator[list[dict]]:
+    size = size or CHUNK
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 

@@ -1,0 +1,165 @@
+"""The app in a real browser: headless Debian Chromium driven by Playwright.
+
+Starts Streamlit on a free port over a fresh demo database, signs in as each demo role,
+opens every page the role may open, and checks that no error box or exception appears.
+Screenshots go to tests/e2e/screenshots/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from core.access import pages_for
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "tests" / "e2e" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "contraseña de demostración con ñ y tildes áéíóú"
+CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-quic", "--no-first-run", "--disable-component-update",
+               "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make e2e`, which installs Debian's chromium")
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}", "APP_MODE": "demo",
+           "COOKIE_KEY": "e2e-cookie-key-" + "z" * 40, "SPTE_DEMO_PASSWORD": PASSWORD}
+    demo = subprocess.run(
+        [sys.executable, "-m", "core", "demo", "--employees", "120", "--quarters", "4",
+         "--seed", "3", "--out", str(tmp / "demo"), "--json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    info = json.loads(demo.stdout)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    yield {"url": url, "users": {u["role"]: u for u in info["users"]},
+           "files": info["files"]}
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+        yield b
+        b.close()
+
+
+def _wait_idle(page) -> None:
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    page.wait_for_timeout(300)
+
+
+def _login(browser, server, role: str):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="es-PE")
+    page = context.new_page()
+    page.goto(server["url"])
+    page.get_by_label("Usuario").fill(server["users"][role]["username"])
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Ingresar").click()
+    page.get_by_role("button", name="Cerrar sesión").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    return context, page
+
+
+def _assert_no_error(page, where: str) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, where
+    errors = page.locator('[data-testid="stAlertContentError"]')
+    assert errors.count() == 0, f"{where}: {errors.all_inner_texts()}"
+
+
+@pytest.mark.parametrize("role", ["hr", "manager", "employee", "trainer"])
+def test_each_role_signs_in_and_opens_its_pages(app_server, browser, role):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = _login(browser, app_server, role)
+    try:
+        for key in pages_for(role):
+            page.goto(f"{app_server['url']}/{'' if key == 'inicio' else key}")
+            page.get_by_role("button", name="Cerrar sesión").first.wait_for(timeout=60_000)
+            _wait_idle(page)
+            _assert_no_error(page, f"{role}/{key}")
+            page.screenshot(path=str(SHOTS / f"{role}-{key}.png"), full_page=True)
+        if role != "hr":  # a page outside the role is not served to it
+            page.goto(f"{app_server['url']}/datos")
+            page.get_by_role("button", name="Cerrar sesión").first.wait_for(timeout=60_000)
+            _wait_idle(page)
+            assert page.get_by_text("Suba los archivos del trimestre").count() == 0
+    finally:
+        context.close()
+
+
+def test_hr_uploads_a_file_and_stores_it(app_server, browser):
+    context, page = _login(browser, app_server, "hr")
+    try:
+        page.goto(f"{app_server['url']}/datos")
+        page.get_by_text("Versiones de datos").first.wait_for(timeout=60_000)
+        _wait_idle(page)
+        page.locator('input[type="file"]').set_input_files(app_server["files"]["programs"])
+        page.get_by_text("Sin errores").wait_for(timeout=60_000)
+        _wait_idle(page)
+        page.screenshot(path=str(SHOTS / "hr-upload-report.png"), full_page=True)
+        page.get_by_role("button", name="Guardar como nueva versión de datos").click()
+        page.get_by_text("Guardado como versión").wait_for(timeout=60_000)
+        _wait_idle(page)
+        _assert_no_error(page, "hr upload")
+        page.screenshot(path=str(SHOTS / "hr-upload-stored.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_language_switch_and_wrong_password(app_server, browser):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(app_server["url"])
+        page.get_by_label("Usuario").fill("rrhh")
+        page.get_by_label("Contraseña").fill("no es la clave")
+        page.get_by_role("button", name="Ingresar").click()
+        page.get_by_text("Usuario o contraseña incorrectos").wait_for(timeout=30_000)
+        page.get_by_text("English").click()
+        page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
+    finally:
+        context.close()
