@@ -142,8 +142,24 @@ def _replace_measurements(session: Session, perf: pd.DataFrame, version_id: int)
 
             print("PAUSED", flush=True)  # noqa: T201 - the kill test waits for this line
             time.sleep(600)
-        session.execute(insert(Measurement), part)
+        _insert_measurements(session, part)
     return len(rows)
+
+
+_MEASUREMENT_COLS = ("employee_id", "period", "kind", "name", "value", "dataset_version_id")
+
+
+def _insert_measurements(session: Session, rows: list[dict]) -> None:
+    """Bulk insert; PostgreSQL gets COPY (about 10x faster than multi-row INSERT)."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(Measurement), rows)
+        return
+    raw = session.connection().connection.dbapi_connection
+    with raw.cursor() as cur, cur.copy(
+        f"COPY measurements ({', '.join(_MEASUREMENT_COLS)}) FROM STDIN"
+    ) as copy:
+        for r in rows:
+            copy.write_row(tuple(r[c] for c in _MEASUREMENT_COLS))
 
 
 def existing_version(session: Session, content_hash: str) -> int | None:
