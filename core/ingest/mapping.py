@@ -663,7 +663,10 @@ def _outcome_candidates(
     return [(round(min(1.0, s), 4), col) for s, _pos, col in scored]
 
 
-def _kind_score(kind: str, columns: list[str], profiles: dict[str, _Profile] | None) -> float:
+def _kind_fit(
+    kind: str, columns: list[str], profiles: dict[str, _Profile] | None
+) -> tuple[float, float]:
+    """(score, coverage): how well the columns fit ``kind``, and the share they explain."""
     cols, conf = _assign(_candidates(kind, columns, profiles))
     mapped = {canon: conf[user] for user, canon in cols.items()}
     required = [c.name for c in KINDS[kind] if c.required]
@@ -672,7 +675,11 @@ def _kind_score(kind: str, columns: list[str], profiles: dict[str, _Profile] | N
     score = 0.6 * req + 0.4 * cov
     if any(r not in mapped for r in required):
         score *= 0.5
-    return score
+    return score, cov
+
+
+def _kind_score(kind: str, columns: list[str], profiles: dict[str, _Profile] | None) -> float:
+    return _kind_fit(kind, columns, profiles)[0]
 
 
 def _snapshot_score(columns: list[str], profiles: dict[str, _Profile] | None) -> float:
@@ -705,9 +712,17 @@ def detect_kind(columns: list[str], frame: pd.DataFrame | None = None) -> tuple[
 
 
 def _detect(columns: list[str], profiles: dict[str, _Profile] | None) -> tuple[str, float]:
-    scores = {kind: _kind_score(kind, columns, profiles) for kind in KINDS}
+    fits = {kind: _kind_fit(kind, columns, profiles) for kind in KINDS}
+    scores = {kind: fit[0] for kind, fit in fits.items()}
     scores[SNAPSHOT] = _snapshot_score(columns, profiles)
     best = max(KIND_ORDER, key=lambda k: (scores.get(k, 0.0), -KIND_ORDER.index(k)))
+    # A file whose columns mostly belong to another kind is that kind with a column missing
+    # (e.g. a performance file without its period): choose it, so validation names the gap
+    # instead of storing a few columns under the wrong kind.
+    if best in fits and fits[best][1] < 0.5:
+        wider = max(fits, key=lambda k: fits[k][1])
+        if fits[wider][1] >= 0.75 and wider != best:
+            best = wider
     return best, round(min(1.0, scores[best]), 4)
 
 

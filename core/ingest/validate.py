@@ -397,10 +397,37 @@ def _outcome(values: list[str | None]) -> list[str | None]:
 # --------------------------------------------------------------------------- pandera
 
 
+_TABLE_OF_KIND = {
+    "employees": "employees",
+    "snapshot": "employees",
+    "programs": "programs",
+    "training_records": "training_records",
+    "job_roles": "job_role_targets",
+    "performance": "measurements",
+}
+
+
+def max_length(kind: str, canon: str) -> int | None:
+    """The longest text the database column behind ``canon`` holds (None: no limit).
+
+    Read from the ORM, so a value PostgreSQL would refuse (SQLite would not) is reported
+    here with its row, not as a failed store.
+    """
+    from core.models import Base
+
+    table = Base.metadata.tables.get(_TABLE_OF_KIND.get(kind, ""))
+    if table is None or canon not in table.columns:
+        return 100 if canon == OUTCOME else None
+    return getattr(table.columns[canon].type, "length", None)
+
+
 def _schema(kind: str, typed: pd.DataFrame, specs: dict[str, Spec]) -> pa.DataFrameSchema:
     columns: dict[str, pa.Column] = {}
     for canon, spec in specs.items():
         checks = []
+        limit = max_length(kind, canon)
+        if limit and spec.dtype in ("id", "text", "period", "list", "outcome"):
+            checks.append(pa.Check.str_length(max_value=limit, name=f"max_length_{limit}"))
         if spec.choices:
             checks.append(pa.Check.isin(list(spec.choices)))
         elif spec.min_value is not None and spec.max_value is not None:
@@ -439,7 +466,17 @@ def _pandera_issues(
         spec, user = specs[canon], users[canon]
         value = as_text(raw.at[row, user]) if user in raw.columns else case.failure_case
         label_es, label_en = LABELS.get(canon, (canon, canon))
-        if check == "not_nullable":
+        if check.startswith("max_length_"):
+            limit = check.removeprefix("max_length_")
+            v = _short(value)
+            issues.append(Issue(
+                file, row, user, "too_long",
+                f"Fila {row}, columna «{user}»: «{v}» es demasiado largo (máximo {limit} "
+                "caracteres). ¿Está bien el separador de columnas?",
+                f"Row {row}, column '{user}': '{v}' is too long (at most {limit} characters). "
+                "Is the column delimiter right?",
+            ))
+        elif check == "not_nullable":
             issues.append(Issue(
                 file, row, user, "missing_value",
                 f"Fila {row}, columna «{user}»: falta el valor y esta columna es obligatoria "
