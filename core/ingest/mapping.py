@@ -18,6 +18,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -328,8 +329,11 @@ _ISO_DATE = re.compile(
 _DMY_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?")
 
 
-def parse_date(text: str) -> dt.date | None:
-    """``2024-03-31``, ``31/03/2024``, ``31-03-2024`` (day first, as in Peru) -> date."""
+def parse_date(text: str, dayfirst: bool = True) -> dt.date | None:
+    """``2024-03-31``, ``31/03/2024``, ``31-03-2024`` (day first, as in Peru) -> date.
+
+    ``dayfirst=False`` reads ``03/31/2024`` (month first), for a column that is written so.
+    """
     s = text.strip()
     m = _ISO_DATE.fullmatch(s)
     if m:
@@ -339,10 +343,31 @@ def parse_date(text: str) -> dt.date | None:
         if not m:
             return None
         d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if not dayfirst:
+            d, mo = mo, d
     try:
         return dt.date(y, mo, d)
     except ValueError:
         return None
+
+
+def dayfirst_for(values: Iterable[str | None]) -> bool:
+    """Whether a column's slashed dates are day first (Peru's default) or month first.
+
+    Month first only when some value cannot be day first (``12/31/2011``) and none cannot be
+    month first; a column that is ambiguous throughout stays day first.
+    """
+    day_only = month_only = False
+    for v in values:
+        m = _DMY_DATE.fullmatch(v.strip()) if v else None
+        if not m:
+            continue
+        a, b = int(m.group(1)), int(m.group(2))
+        day_only |= a > 12
+        month_only |= b > 12
+        if day_only and month_only:
+            break
+    return not (month_only and not day_only)
 
 
 _PERIOD_PATTERNS = (
@@ -409,6 +434,8 @@ def _profile(series: pd.Series) -> _Profile:
     def share(test) -> float:
         return sum(c for t, c in counts.items() if test(t)) / n
 
+    dayfirst = dayfirst_for(counts)
+
     return _Profile(
         n=len(present),
         n_unique=n_unique,
@@ -417,7 +444,7 @@ def _profile(series: pd.Series) -> _Profile:
         min=min(nums) if nums else None,
         max=max(nums) if nums else None,
         share_period=share(lambda t: parse_period(t) is not None),
-        share_date=share(lambda t: parse_date(t) is not None),
+        share_date=share(lambda t: parse_date(t, dayfirst) is not None),
         share_email=share(lambda t: _EMAIL.fullmatch(t) is not None),
         share_status=share(lambda t: _choice_key(t) in _STATUS_LOOKUP),
         share_modality=share(lambda t: _choice_key(t) in _MODALITY_LOOKUP),

@@ -32,6 +32,7 @@ from core.ingest.mapping import (
     SNAPSHOT,
     Mapping,
     as_text,
+    dayfirst_for,
     english_grouping,
     is_missing,
     normalize_choice,
@@ -309,8 +310,10 @@ def _convert(values: list[str | None], spec: Spec, decimal: str):
                 return int(x) if x.is_integer() else _BAD
             return x
     elif kind == "date":
+        dayfirst = dayfirst_for(values)
+
         def conv(t: str) -> Any:
-            d = parse_date(t)
+            d = parse_date(t, dayfirst)
             return _BAD if d is None else d
     elif kind == "period":
         def conv(t: str) -> Any:
@@ -832,6 +835,32 @@ def _unknown(
     return out
 
 
+def _snapshot_managers(v: Validated, employees: set[str]) -> list[Issue]:
+    """In a snapshot the manager column is context, not the point: ids outside the file
+    (often another numbering, e.g. a manager code) are dropped with one warning instead of
+    rejecting the file."""
+    if "manager_id" not in v.frame.columns:
+        return []
+    s = v.frame["manager_id"]
+    bad = (s.notna() & ~s.isin(list(employees))).fillna(False).to_numpy()
+    if not bad.any():
+        return []
+    user = v.user_columns.get("manager_id", "manager_id")
+    first = int(s.index[bad][0])
+    n = int(bad.sum())
+    v.frame.loc[bad, "manager_id"] = pd.NA
+    return [Issue(
+        v.file_name, first, user, "unknown_manager_id",
+        f"Columna «{user}»: {n} filas (la primera, la {first}) nombran un jefe que no está en el "
+        "archivo; se guardan sin jefe. Si la columna no es el código de empleado del jefe, "
+        "ignórela en el mapeo.",
+        f"Column '{user}': {n} rows (the first is row {first}) name a manager who is not in the "
+        "file; they are stored without a manager. If the column is not the manager's employee "
+        "id, ignore it in the mapping.",
+        severity="warning",
+    )]
+
+
 def _ids(validated: dict[str, Validated], kind: str, canon: str) -> set[str]:
     v = validated.get(kind)
     if v is None or canon not in v.frame.columns:
@@ -858,9 +887,11 @@ def check_references(validated: dict[str, Validated], known: KnownIds) -> list[I
             issues.extend(_unknown(v, "employee_id", employees, emp_what))
         if kind == "training_records":
             issues.extend(_unknown(v, "program_id", programs, prog_what))
-        if kind in ("employees", SNAPSHOT):
+        if kind == "employees":
             issues.extend(_unknown(v, "manager_id", employees, (
                 "el jefe", "el archivo de empleados", "manager", "the employees file")))
+        if kind == SNAPSHOT:
+            issues.extend(_snapshot_managers(v, employees))
         if kind == "programs" and "prerequisites" in v.frame.columns:
             user = v.user_columns.get("prerequisites", "prerequisites")
             for row, value in v.frame["prerequisites"].dropna().items():

@@ -262,3 +262,13 @@ def test_parse_date_day_first():
     assert str(parse_date("2021-03-05")) == "2021-03-05"
     assert parse_date("31/02/2021") is None
     assert parse_date("ayer") is None
+
+
+def test_date_columns_written_month_first_are_detected():
+    from core.ingest.mapping import dayfirst_for, parse_date
+
+    assert dayfirst_for(["05/07/2011", "31/12/2020"]) is True
+    assert dayfirst_for(["05/07/2011", "12/31/2020"]) is False
+    assert dayfirst_for(["05/07/2011", "2020-01-01", None]) is True  # ambiguous: Peru's way
+    assert parse_date("12/31/2020", dayfirst=False).isoformat() == "2020-12-31"
+    assert parse_date("05/07/2011").isoformat() == "2011-07-05"

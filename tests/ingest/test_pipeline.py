@@ -95,3 +95,36 @@ def test_performance_referring_to_unknown_employee_is_rejected(seeded, tmp_path)
     assert result.status == "rejected"
     assert [(e.row, e.column) for e in result.errors] == [(3, "employee_id")]
     assert row_counts(seeded) == before
+
+
+def _public_like_snapshot(tmp_path):
+    """Headers and value styles of well-known public HR files (US dates, manager codes)."""
+    rows = ["Employee_Name,EmpID,Termd,Position,Sex,DateofHire,Department,ManagerID,"
+            "PerformanceScore,EngagementSurvey,Absences"]
+    for i in range(40):
+        month, day = 1 + i % 12, 1 + (i * 7) % 28
+        if i == 5:
+            month, day = 12, 31  # only month first can read this one
+        rows.append(f'"Apellido{i}, Nombre",{10001 + i},{i % 2},Technician,{"MF"[i % 2]},'
+                    f"{month}/{day}/2011,Production,{1 + i % 5}.0,"
+                    f"{['Exceeds', 'Fully Meets', 'PIP'][i % 3]},{3 + (i % 20) / 10},{i % 9}")
+    path = tmp_path / "HRDataset_like.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_public_style_snapshot_is_stored_with_warnings(engine, tmp_path):
+    path = _public_like_snapshot(tmp_path)
+    result = ingest([UploadFile.from_path(path)], engine, kind="snapshot", target="Termd")
+    assert result.status == "stored", result.to_json("en")["errors"][:3]
+    assert "unknown_manager_id" in {w.code for w in result.warnings}
+    assert result.mapping[path.name]["columns"]["EmpID"] == "employee_id"
+    from core.db import session_scope
+    from core.models import Employee
+
+    with session_scope(engine, write=False) as s:
+        e = s.get(Employee, "10006")
+        assert (e.hire_date.month, e.hire_date.day) == (12, 31)
+        assert e.manager_id is None
+    again = ingest([UploadFile.from_path(path)], engine, kind="snapshot", target="Termd")
+    assert again.status == "unchanged"
