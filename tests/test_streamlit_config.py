@@ -22,3 +22,8 @@ def test_xsrf_on_errors_hidden_no_usage_stats():
 def test_secrets_file_is_not_committed():
     ignored = (ROOT / ".gitignore").read_text().splitlines()
     assert ".streamlit/secrets.toml" in ignored
+
+
+def test_no_public_ip_lookup_at_start():
+    # Streamlit looks up the external IP unless browser.serverAddress is set.
+    assert CONFIG["browser"]["serverAddress"]
