@@ -23,11 +23,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login.submit": ("Ingresar", "Sign in"),
     "login.failed": ("Usuario o contraseña incorrectos.", "Wrong username or password."),
     "login.locked": (
-        "Demasiados intentos fallidos. Espere un minuto e intente de nuevo.",
+        "Demasiados intentos fallidos. Espera un minuto e inténtalo de nuevo.",
         "Too many failed attempts. Wait a minute and try again.",
     ),
     "login.help": (
-        "¿No tiene usuario? Pídalo al equipo de RR.HH. de su organización.",
+        "¿No tienes usuario? Pídelo al equipo de RR.HH. de tu organización.",
         "No account? Ask your organization's HR team.",
     ),
     "logout": ("Cerrar sesión", "Sign out"),
@@ -38,11 +38,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "role.trainer": ("Capacitación", "Trainer"),
     # access
     "access.login_first": (
-        "Inicie sesión para ver esta página.",
+        "Inicia sesión para ver esta página.",
         "Sign in to see this page.",
     ),
     "access.denied": (
-        "Su rol no tiene acceso a esta página.",
+        "Tu rol no tiene acceso a esta página.",
         "Your role does not have access to this page.",
     ),
     "config.error": (
@@ -50,7 +50,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The app is not configured correctly: {detail}",
     ),
     "error.generic": (
-        "Algo salió mal y no se guardó nada. Intente de nuevo; si se repite, avise a RR.HH. "
+        "Algo salió mal y no se guardó nada. Inténtalo de nuevo; si se repite, avisa a RR.HH. "
         "(referencia {ref}).",
         "Something went wrong and nothing was saved. Try again; if it happens again, tell HR "
         "(reference {ref}).",
@@ -60,35 +60,35 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page.data": ("Datos", "Data"),
     "home.welcome": ("Hola, {name}", "Hello, {name}"),
     "home.can.hr": (
-        "Como RR.HH. puede subir los datos trimestrales, revisar su calidad y ver las "
+        "Como RR.HH. puedes subir los datos trimestrales, revisar su calidad y ver las "
         "versiones de datos.",
         "As HR you can upload quarterly data, review its quality and see the data versions.",
     ),
     "home.can.manager": (
-        "Como jefatura ve a su equipo (reportes directos e indirectos).",
+        "Como jefatura ves a tu equipo (reportes directos e indirectos).",
         "As a manager you see your team (direct and indirect reports).",
     ),
     "home.can.employee": (
-        "Aquí verá su propio plan de capacitación y su historial.",
+        "Aquí verás tu plan de capacitación y tu historial.",
         "Here you will see your own training plan and your history.",
     ),
     "home.can.trainer": (
-        "Como capacitador ve datos agregados: brechas de habilidades y demanda de programas, "
+        "Como capacitador ves datos agregados: brechas de habilidades y demanda de programas, "
         "sin calificaciones individuales.",
         "As a trainer you see aggregates: skill gaps and program demand, with no individual "
         "ratings.",
     ),
     "home.metric.employees": ("Colaboradores", "Employees"),
-    "home.metric.team": ("Personas en su equipo", "People in your team"),
+    "home.metric.team": ("Personas en tu equipo", "People in your team"),
     "home.metric.quarters": ("Trimestres con datos", "Quarters with data"),
     "home.metric.latest": ("Último trimestre", "Latest quarter"),
     "home.metric.avg_rating": ("Calificación promedio", "Average rating"),
     "home.metric.programs": ("Programas en el catálogo", "Programs in the catalog"),
     "home.metric.datasets": ("Versiones de datos", "Data versions"),
-    "home.metric.own_rating": ("Su calificación", "Your rating"),
+    "home.metric.own_rating": ("Tu calificación", "Your rating"),
     "home.delta_hint": ("respecto al trimestre anterior", "vs the previous quarter"),
     "home.empty.hr": (
-        "Aún no hay datos. Vaya a **Datos** para subir los archivos del trimestre.",
+        "Aún no hay datos. Ve a **Datos** para subir los archivos del trimestre.",
         "No data yet. Go to **Data** to upload the quarter's files.",
     ),
     "home.empty.other": (
@@ -96,20 +96,20 @@ STRINGS: dict[str, tuple[str, str]] = {
         "No data loaded yet. HR has to upload the quarter's files.",
     ),
     "home.no_link": (
-        "Su usuario no está vinculado a un colaborador. Pida a RR.HH. que lo vincule.",
+        "Tu usuario no está vinculado a un colaborador. Pide a RR.HH. que lo vincule.",
         "Your user is not linked to an employee. Ask HR to link it.",
     ),
     # data page
     "data.title": ("Datos", "Data"),
     "data.intro": (
-        "Suba los archivos del trimestre (CSV, Excel .xlsx o Parquet). Revisaremos el mapeo de "
+        "Sube los archivos del trimestre (CSV, Excel .xlsx o Parquet). Revisaremos el mapeo de "
         "columnas y la calidad antes de guardar nada.",
         "Upload the quarter's files (CSV, Excel .xlsx or Parquet). We check the column mapping "
         "and the quality before anything is stored.",
     ),
     "data.templates": ("Plantillas de archivos", "File templates"),
     "data.templates.help": (
-        "Descargue una plantilla con las columnas esperadas.",
+        "Descarga una plantilla con las columnas esperadas.",
         "Download a template with the expected columns.",
     ),
     "data.uploader": ("Archivos", "Files"),
@@ -128,7 +128,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{rows} filas · formato {fmt} · codificación {enc} · separador «{sep}» · decimal «{dec}»",
         "{rows} rows · format {fmt} · encoding {enc} · delimiter '{sep}' · decimal '{dec}'",
     ),
-    "data.errors": ("Errores ({n}): corríjalos y vuelva a subir el archivo",
+    "data.errors": ("Errores ({n}): corrígelos y vuelve a subir el archivo",
                     "Errors ({n}): fix them and upload the file again"),
     "data.warnings": ("Advertencias ({n})", "Warnings ({n})"),
     "data.no_errors": ("Sin errores: los datos se pueden guardar.",
@@ -142,7 +142,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.missing_chart": ("Valores faltantes por columna (%)", "Missing values per column (%)"),
     "data.balance_chart": ("Distribución del resultado", "Outcome distribution"),
     "data.commit": ("Guardar como nueva versión de datos", "Store as a new data version"),
-    "data.commit.blocked": ("Corrija los errores antes de guardar.",
+    "data.commit.blocked": ("Corrige los errores antes de guardar.",
                             "Fix the errors before storing."),
     "data.stored": ("Guardado como versión {v}: {rows}.", "Stored as version {v}: {rows}."),
     "data.unchanged": (
@@ -152,7 +152,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.rejected": ("No se guardó nada: {n} errores.", "Nothing was stored: {n} errors."),
     "data.versions": ("Versiones de datos", "Data versions"),
     "data.versions.empty": (
-        "Aún no hay versiones. Suba los archivos del trimestre arriba.",
+        "Aún no hay versiones. Sube los archivos del trimestre arriba.",
         "No versions yet. Upload the quarter's files above.",
     ),
     "data.col.version": ("Versión", "Version"),
@@ -162,7 +162,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.col.files": ("Archivos", "Files"),
     "data.col.rows": ("Filas", "Rows"),
     "data.empty_upload": (
-        "Arrastre aquí uno o varios archivos: colaboradores, desempeño, programas, "
+        "Arrastra aquí uno o varios archivos: colaboradores, desempeño, programas, "
         "capacitaciones, o un archivo único (una fila por colaborador) con su resultado.",
         "Drop one or more files here: employees, performance, programs, training records, or "
         "a single file (one row per employee) with its outcome.",

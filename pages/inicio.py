@@ -20,20 +20,20 @@ if user.role in ("manager", "employee") and not user.employee_id:
 elif h.datasets == 0:
     st.info(t("home.empty.hr" if user.role == "hr" else "home.empty.other", lg))
 else:
-    cols = st.columns(4)
-    people_label = "home.metric.team" if user.role == "manager" else "home.metric.employees"
-    if user.role == "employee":
-        people_label = None
-    if people_label:
-        cols[0].metric(t(people_label, lg), f"{h.people:,}")
-    cols[1].metric(t("home.metric.latest", lg), h.latest_period or "—")
+    metrics: list[tuple[str, str, float | None]] = []
+    if user.role != "employee":
+        people = "home.metric.team" if user.role == "manager" else "home.metric.employees"
+        metrics.append((t(people, lg), f"{h.people:,}", None))
+    metrics.append((t("home.metric.latest", lg), h.latest_period or "—", None))
     if h.avg_rating is not None:
         delta = (None if h.avg_rating_previous is None
                  else round(h.avg_rating - h.avg_rating_previous, 2))
         label = "home.metric.own_rating" if user.role == "employee" else "home.metric.avg_rating"
-        cols[2].metric(t(label, lg), f"{h.avg_rating:.2f}", delta=delta,
-                       help=t("home.delta_hint", lg))
-    cols[3].metric(t("home.metric.programs", lg), f"{h.programs:,}")
+        metrics.append((t(label, lg), f"{h.avg_rating:.2f}", delta))
+    metrics.append((t("home.metric.programs", lg), f"{h.programs:,}", None))
+    for col, (label, value, delta) in zip(st.columns(len(metrics)), metrics, strict=True):
+        col.metric(label, value, delta=delta,
+                   help=t("home.delta_hint", lg) if delta is not None else None)
     if user.role == "hr":
         st.caption(f"{t('home.metric.datasets', lg)}: {h.datasets} · "
                    f"{t('home.metric.quarters', lg)}: {h.quarters}")

@@ -126,7 +126,7 @@ def test_each_role_signs_in_and_opens_its_pages(app_server, browser, role):
             page.goto(f"{app_server['url']}/datos")
             page.get_by_role("button", name="Cerrar sesión").first.wait_for(timeout=60_000)
             _wait_idle(page)
-            assert page.get_by_text("Suba los archivos del trimestre").count() == 0
+            assert page.get_by_text("Sube los archivos del trimestre").count() == 0
     finally:
         context.close()
 

@@ -66,7 +66,7 @@ def test_page_access_by_role(users, page, role):
 def test_pages_refuse_without_sign_in(users, page):
     at = _page(PAGE_FILES[page], None)
     assert not at.exception
-    assert any("Inicie sesión" in w.value for w in at.warning)
+    assert any("Inicia sesión" in w.value for w in at.warning)
     assert not at.title
 
 
