@@ -6,13 +6,14 @@ import json
 import pandas as pd
 import plotly.express as px
 import streamlit as st
-from core.ingest.mapping import SNAPSHOT
 
 from core.contract import CANONICAL_FILES, KINDS
 from core.datasets import list_versions
+from core.export import csv_bytes
 from core.i18n import kind_label, t
 from core.ingest import UploadFile, commit, prepare
 from core.ingest.issues import Issue
+from core.ingest.mapping import SNAPSHOT
 from ui.common import engine, lang, require_page, show_unexpected_error
 
 user = require_page("datos")
@@ -160,7 +161,7 @@ else:
     if errors or warnings:
         st.download_button(
             t("data.download_report", lg),
-            data=_issues_frame(errors + warnings).to_csv(index=False).encode("utf-8-sig"),
+            data=csv_bytes(_issues_frame(errors + warnings)),
             file_name="reporte_validacion.csv", mime="text/csv",
         )
     for pf in prepared.files:
