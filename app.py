@@ -13,6 +13,7 @@ st.set_page_config(page_title="Desempeño y Capacitación", page_icon="📈", la
 
 PAGE_FILES = {
     "inicio": ("pages/inicio.py", "page.home", ":material/home:"),
+    "equipo": ("pages/equipo.py", "page.team", ":material/groups:"),
     "datos": ("pages/datos.py", "page.data", ":material/upload_file:"),
 }
 

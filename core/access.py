@@ -15,6 +15,7 @@ from core.users import CurrentUser
 
 PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "inicio": ROLES,
+    "equipo": ("manager", "hr"),
     "datos": ("hr",),
 }
 

@@ -99,6 +99,41 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Tu usuario no está vinculado a un colaborador. Pide a RR.HH. que lo vincule.",
         "Your user is not linked to an employee. Ask HR to link it.",
     ),
+    # team page
+    "page.team": ("Equipo", "Team"),
+    "team.title": ("Equipo", "Team"),
+    "team.pick_manager": ("Equipo de", "Team of"),
+    "team.no_team": (
+        "No tienes personas a cargo registradas. Si es un error, pide a RR.HH. que revise "
+        "el campo «jefe» en el archivo de colaboradores.",
+        "You have no reports on record. If this is wrong, ask HR to check the 'manager' field "
+        "of the employees file.",
+    ),
+    "team.no_managers": (
+        "Aún no hay jefaturas en los datos: sube el archivo de colaboradores con su jefe.",
+        "There are no managers in the data yet: upload the employees file with each manager.",
+    ),
+    "team.size": ("{n} personas (reportes directos e indirectos)",
+                  "{n} people (direct and indirect reports)"),
+    "team.trend": ("Calificación promedio por trimestre", "Average rating per quarter"),
+    "team.series.team": ("Equipo", "Team"),
+    "team.series.org": ("Organización", "Organization"),
+    "team.distribution": ("Distribución de calificaciones · {period}",
+                          "Rating distribution · {period}"),
+    "team.members": ("Integrantes", "Members"),
+    "team.filter": ("Buscar por nombre o puesto", "Search by name or role"),
+    "team.col.name": ("Nombre", "Name"),
+    "team.col.role": ("Puesto", "Role"),
+    "team.col.location": ("Sede", "Location"),
+    "team.col.rating": ("Calificación", "Rating"),
+    "team.col.trend": ("Cambio", "Change"),
+    "team.col.requests": ("Solicitudes pendientes", "Pending requests"),
+    "team.col.period": ("Trimestre", "Quarter"),
+    "team.no_ratings": ("Aún no hay calificaciones para este equipo.",
+                        "No ratings for this team yet."),
+    "axis.quarter": ("Trimestre", "Quarter"),
+    "axis.rating": ("Calificación (1–5)", "Rating (1–5)"),
+    "axis.people": ("Personas", "People"),
     # data page
     "data.title": ("Datos", "Data"),
     "data.intro": (

@@ -12,7 +12,8 @@ from core.models import Employee
 from core.users import add_user
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE_FILES = {"inicio": "pages/inicio.py", "datos": "pages/datos.py"}
+PAGE_FILES = {"inicio": "pages/inicio.py", "datos": "pages/datos.py",
+              "equipo": "pages/equipo.py"}
 PASSWORD = "una frase larga con ñandú y acentos áéíóú para probar"
 
 
