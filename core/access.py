@@ -16,7 +16,9 @@ from core.users import CurrentUser
 PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "inicio": ROLES,
     "equipo": ("manager", "hr"),
+    "solicitudes": ("employee", "manager", "hr"),
     "datos": ("hr",),
+    "admin": ("hr",),
 }
 
 

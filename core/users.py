@@ -131,3 +131,34 @@ def active_usernames(session: Session) -> dict[str, dict]:
         }
         for u in users
     }
+
+
+def _get(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == normalize_username(username)))
+    if user is None:
+        raise UserError(f"user {username} does not exist")
+    return user
+
+
+def set_active(session: Session, username: str, active: bool, *, actor: str) -> None:
+    """Disable (or re-enable) an account; its cookie stops working at the next click."""
+    if normalize_username(username) == normalize_username(actor) and not active:
+        raise UserError("you cannot disable your own account")
+    _get(session, username).active = active
+    audit.record(session, username=actor, action="user_enabled" if active else "user_disabled",
+                 detail={"user": username})
+
+
+def reset_password(session: Session, username: str, new_password: str, *, actor: str) -> None:
+    _get(session, username).password_hash = hash_password(new_password)
+    audit.record(session, username=actor, action="user_password_reset",
+                 detail={"user": username})
+
+
+def link_employee(session: Session, username: str, employee_id: str | None, *,
+                  actor: str) -> None:
+    if employee_id is not None and session.get(Employee, employee_id) is None:
+        raise UserError(f"employee {employee_id} does not exist")
+    _get(session, username).employee_id = employee_id
+    audit.record(session, username=actor, action="user_linked",
+                 target_employee_id=employee_id, detail={"user": username})

@@ -94,13 +94,22 @@ def _wait_idle(page) -> None:
 
 
 def _login(browser, server, role: str):
+    SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="es-PE")
     page = context.new_page()
     page.goto(server["url"])
     page.get_by_label("Usuario").fill(server["users"][role]["username"])
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Ingresar").click()
-    page.get_by_role("button", name="Cerrar sesión").first.wait_for(timeout=60_000)
+    accept = page.get_by_role("button", name="He leído el aviso")
+    logout = page.get_by_role("button", name="Cerrar sesión").first
+    accept.or_(logout).first.wait_for(timeout=60_000)
+    if accept.count():
+        _wait_idle(page)
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0  # no menu yet
+        page.screenshot(path=str(SHOTS / f"{role}-privacy-notice.png"))
+        accept.click()
+    logout.wait_for(timeout=60_000)
     _wait_idle(page)
     return context, page
 
@@ -154,7 +163,12 @@ def test_language_switch_and_wrong_password(app_server, browser):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
     try:
-        page.goto(app_server["url"])
+        page.goto(app_server["url"] + "/admin")
+        page.get_by_label("Usuario").wait_for(timeout=30_000)
+        _wait_idle(page)
+        # signed out: no page menu, and the admin page's content is not served
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+        assert page.get_by_text("Registro de auditoría").count() == 0
         page.get_by_label("Usuario").fill("rrhh")
         page.get_by_label("Contraseña").fill("no es la clave")
         page.get_by_role("button", name="Ingresar").click()

@@ -13,7 +13,8 @@ from core.users import add_user
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_FILES = {"inicio": "pages/inicio.py", "datos": "pages/datos.py",
-              "equipo": "pages/equipo.py"}
+              "equipo": "pages/equipo.py", "solicitudes": "pages/solicitudes.py",
+              "admin": "pages/admin.py"}
 PASSWORD = "una frase larga con ñandú y acentos áéíóú para probar"
 
 
@@ -105,3 +106,20 @@ def test_login_form_with_long_unicode_passphrase(users):
     at.button[0].click().run()
     assert at.session_state["authentication_status"] is True
     assert at.session_state["username"] == "jefe"
+
+
+def test_first_sign_in_shows_privacy_notice_until_acknowledged(users):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.text_input[0].input("colaborador")
+    at.text_input[1].input(PASSWORD)
+    at.button[0].click().run()
+    assert any("Aviso de privacidad" in m.value for m in at.markdown)
+    assert any("orientativas" in m.value for m in at.markdown)
+    accept = next(b for b in at.button if b.label == "He leído el aviso")
+    accept.click().run()
+    from core.db import get_engine, session_scope
+    from core.privacy import NOTICE_VERSION
+    from core.users import current_user
+
+    with session_scope(get_engine(), write=False) as s:
+        assert current_user(s, "colaborador").privacy_ack_version == NOTICE_VERSION
