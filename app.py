@@ -21,32 +21,18 @@ PAGE_FILES = {
     "admin": ("pages/admin.py", "page.admin", ":material/admin_panel_settings:"),
 }
 
-
-
-def stop_without_pages() -> None:
-    """End this run with Streamlit's page menu hidden.
-
-    A run that never calls st.navigation falls back to listing every file in pages/ in the
-    sidebar, to anyone, signed in or not. Registering the pages hidden (without running one)
-    keeps the menu empty until we know who is there and what their role may open.
-    """
-    st.navigation([st.Page(f, url_path=key, default=(key == "inicio"))
-                   for key, (f, _, _) in PAGE_FILES.items()], position="hidden")
-    st.stop()
-
-
 engine()
 language_switch()
 auth = authenticator()
 restore_from_cookie(auth)
 if not st.session_state.get("authentication_status") and not login_form(auth):
-    stop_without_pages()
+    st.stop()
 
 user = signed_in_user()
 if user is None:  # disabled or deleted since the cookie was issued
     st.session_state["authentication_status"] = None
     st.warning(t("access.login_first", lang()))
-    stop_without_pages()
+    st.stop()
 
 if needs_ack(user):
     # First sign-in (or a new notice version): read and acknowledge before anything else.
@@ -56,7 +42,7 @@ if needs_ack(user):
         with session_scope(engine()) as session:
             acknowledge(session, user.username)
         st.rerun()
-    stop_without_pages()
+    st.stop()
 
 st.sidebar.caption(t("signed_in_as", lang(), name=user.full_name or user.username,
                      role=t(f"role.{user.role}", lang())))
@@ -64,7 +50,7 @@ logout_button(auth)
 if not st.session_state.get("authentication_status"):
     # Signed out just now: no rerun, so the cookie deletion reaches the browser this run.
     login_form(auth)
-    stop_without_pages()
+    st.stop()
 
 pages = [
     st.Page(PAGE_FILES[key][0], title=t(PAGE_FILES[key][1], lang()), icon=PAGE_FILES[key][2],

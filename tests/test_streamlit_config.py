@@ -27,3 +27,7 @@ def test_secrets_file_is_not_committed():
 def test_no_public_ip_lookup_at_start():
     # Streamlit looks up the external IP unless browser.serverAddress is set.
     assert CONFIG["browser"]["serverAddress"]
+
+
+def test_pages_folder_is_never_listed_by_streamlit_itself():
+    assert CONFIG["client"]["showSidebarNavigation"] is False
