@@ -185,6 +185,20 @@ class TrainingRequest(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class ProgramFeedback(Base):
+    """"Not for me": a person takes a program out of their list, with a reason."""
+
+    __tablename__ = "program_feedback"
+    __table_args__ = (UniqueConstraint("employee_id", "program_id", name="uq_feedback"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[str] = mapped_column(ForeignKey("employees.employee_id"), index=True)
+    program_id: Mapped[str] = mapped_column(ForeignKey("programs.program_id"))
+    reason: Mapped[str] = mapped_column(String(30))  # done_elsewhere | not_relevant | no_time
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
 class User(Base):
     __tablename__ = "users"
 

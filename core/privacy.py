@@ -20,6 +20,7 @@ from core.models import (
     AuditLog,
     Employee,
     Measurement,
+    ProgramFeedback,
     Recommendation,
     TrainingRecord,
     TrainingRequest,
@@ -112,6 +113,8 @@ def export_employee(session: Session, employee_id: str, *, actor: str) -> dict[s
                                    TrainingRequest.employee_id == employee_id),
         "recommendations": _rows(session, Recommendation,
                                  Recommendation.employee_id == employee_id),
+        "program_feedback": _rows(session, ProgramFeedback,
+                                  ProgramFeedback.employee_id == employee_id),
         "user_accounts": [{k: v for k, v in r.items() if k != "password_hash"}
                           for r in _rows(session, User, User.employee_id == employee_id)],
         "access_log": _rows(session, AuditLog, AuditLog.target_employee_id == employee_id),
@@ -141,7 +144,8 @@ def anonymize(session: Session, employee_id: str, *, actor: str) -> str:
         dataset_version_id=emp.dataset_version_id,
     ))
     session.flush()
-    for model in (Measurement, TrainingRecord, TrainingRequest, Recommendation):
+    for model in (Measurement, TrainingRecord, TrainingRequest, Recommendation,
+                  ProgramFeedback):
         session.execute(update(model).where(model.employee_id == employee_id)
                         .values(employee_id=pseudo))
     session.execute(update(Employee).where(Employee.manager_id == employee_id)

@@ -15,6 +15,15 @@ def test_migrations_create_every_model_table(engine):
     upgrade(engine)  # idempotent
 
 
+def test_migrations_match_the_models(engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
 def _org(session):
     # gerente -> jefe -> (a, b); jefe2 -> c
     for eid, mid in [("G", None), ("J1", "G"), ("A", "J1"), ("B", "J1"), ("J2", "G"),
