@@ -21,9 +21,11 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 PROMOTION_CSV = SHARED_DATA / "hr_promotion_train.csv"
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("SPTE_REQUIRE_POSTGRES") == "1"
-DATA_TABLES = ("program_feedback", "recommendations", "training_requests", "audit_log", "snapshot_records",
-               "training_records", "measurements", "job_role_targets", "programs", "employees",
-               "model_versions", "users", "dataset_versions")
+DATA_TABLES = (
+    "program_feedback", "recommendations", "training_requests", "audit_log", "snapshot_records",
+    "training_records", "measurements", "job_role_targets", "programs", "employees",
+    "model_versions", "users", "dataset_versions",
+)
 
 
 @pytest.fixture(autouse=True)
