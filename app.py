@@ -17,6 +17,7 @@ PAGE_FILES = {
     "inicio": ("pages/inicio.py", "page.home", ":material/home:"),
     "equipo": ("pages/equipo.py", "page.team", ":material/groups:"),
     "solicitudes": ("pages/solicitudes.py", "page.requests", ":material/assignment:"),
+    "brechas": ("pages/brechas.py", "page.gaps", ":material/insights:"),
     "datos": ("pages/datos.py", "page.data", ":material/upload_file:"),
     "admin": ("pages/admin.py", "page.admin", ":material/admin_panel_settings:"),
 }

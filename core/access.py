@@ -17,6 +17,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "inicio": ROLES,
     "equipo": ("manager", "hr"),
     "solicitudes": ("employee", "manager", "hr"),
+    "brechas": ("trainer", "hr"),
     "datos": ("hr",),
     "admin": ("hr",),
 }

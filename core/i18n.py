@@ -202,6 +202,28 @@ STRINGS: dict[str, tuple[str, str]] = {
     "admin.audit.empty": ("El registro está vacío.", "The log is empty."),
     # privacy notice
     "privacy.accept": ("He leído el aviso", "I have read the notice"),
+    # skill gaps page
+    "page.gaps": ("Brechas de habilidades", "Skill gaps"),
+    "gaps.title": ("Brechas de habilidades", "Skill gaps"),
+    "gaps.intro": (
+        "Brecha promedio entre el nivel de cada habilidad y el nivel que pide el puesto "
+        "(0 = sin brecha), en el último trimestre. Solo datos agregados; los grupos de menos "
+        "de {n} personas no se muestran.",
+        "Average gap between each skill's level and the level the role needs (0 = no gap), in "
+        "the latest quarter. Aggregates only; groups under {n} people are not shown.",
+    ),
+    "gaps.by": ("Agrupar por", "Group by"),
+    "gaps.by.department": ("Departamento", "Department"),
+    "gaps.by.location": ("Sede", "Location"),
+    "gaps.heatmap": ("Brecha promedio (niveles)", "Average gap (levels)"),
+    "gaps.empty": ("Aún no hay datos de habilidades. RR.HH. debe subir el desempeño trimestral.",
+                   "No skill data yet. HR has to upload quarterly performance."),
+    "gaps.feedback": ("«No es para mí» por programa", "'Not for me' per program"),
+    "gaps.feedback.empty": ("Nadie ha descartado programas todavía.",
+                            "Nobody has dismissed a program yet."),
+    "reason.done_elsewhere": ("Ya lo hice en otro lugar", "Already done elsewhere"),
+    "reason.not_relevant": ("No es relevante para mi puesto", "Not relevant to my job"),
+    "reason.no_time": ("No tengo tiempo", "No time"),
     # data page
     "data.title": ("Datos", "Data"),
     "data.intro": (

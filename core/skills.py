@@ -1,0 +1,57 @@
+"""Skill gaps and program feedback in aggregate: what trainers may see (no individuals).
+
+Groups smaller than MIN_GROUP people are left out, so an aggregate cannot be read back as
+one person's data.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from core.contract import SKILL_PREFIX
+from core.db import session_factory
+from core.features import History, role_targets
+from core.models import Program, ProgramFeedback
+
+MIN_GROUP = 5
+
+
+def gap_table(history: History, by: str = "department") -> pd.DataFrame:
+    """Mean gap to the role's target, per group (rows) and skill (columns), latest quarter.
+
+    Only skills a role needs count (a skill without a target for that role is not a gap).
+    """
+    if history.performance.empty or by not in history.employees:
+        return pd.DataFrame()
+    targets = role_targets(history)
+    latest = history.periods[-1]
+    perf = history.performance[history.performance["period"] == latest]
+    perf = perf.merge(history.employees[["employee_id", "job_role", by]], on="employee_id")
+    rows = []
+    for skill in history.skills:
+        col = SKILL_PREFIX + skill
+        if col not in perf or skill not in targets:
+            continue
+        target = perf["job_role"].map(targets[skill])
+        gap = (target - perf[col]).clip(lower=0).where(target.notna())
+        rows.append(pd.DataFrame({by: perf[by], "skill": skill, "gap": gap}))
+    if not rows:
+        return pd.DataFrame()
+    long = pd.concat(rows).dropna(subset=["gap"])
+    sizes = perf.groupby(by)["employee_id"].nunique()
+    keep = sizes[sizes >= MIN_GROUP].index
+    long = long[long[by].isin(keep)]
+    return long.pivot_table(index=by, columns="skill", values="gap", aggfunc="mean").round(2)
+
+
+def feedback_counts(engine: Engine) -> pd.DataFrame:
+    """'Not for me' per program and reason."""
+    with session_factory(engine)() as session:
+        rows = session.execute(
+            select(ProgramFeedback.program_id, Program.title_es, Program.title_en,
+                   ProgramFeedback.reason, func.count())
+            .join(Program, Program.program_id == ProgramFeedback.program_id)
+            .group_by(ProgramFeedback.program_id, Program.title_es, Program.title_en,
+                      ProgramFeedback.reason)).all()
+    return pd.DataFrame(rows, columns=["program_id", "title_es", "title_en", "reason", "count"])
