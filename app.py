@@ -58,4 +58,4 @@ pages = [
             url_path=key, default=(key == "inicio"))
     for key in pages_for(user.role)
 ]
-st.navigation(pages).run()
+st.navigation(pages, position="top").run()

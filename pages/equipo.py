@@ -50,6 +50,8 @@ else:
                  labels={"x": t("axis.rating", lg), "y": t("axis.people", lg)},
                  title=t("team.distribution", lg, period=latest))
     bar.update_layout(height=360, margin={"t": 50, "b": 10})
+    bar.update_xaxes(type="category")
+    bar.update_yaxes(tickformat="d", rangemode="tozero")
     right.plotly_chart(bar, width="stretch")
 
 st.subheader(t("team.members", lg))
