@@ -16,6 +16,7 @@ st.set_page_config(page_title="Desempeño y Capacitación", page_icon="📈", la
 PAGE_FILES = {
     "inicio": ("pages/inicio.py", "page.home", ":material/home:"),
     "equipo": ("pages/equipo.py", "page.team", ":material/groups:"),
+    "plan": ("pages/plan.py", "page.plan", ":material/school:"),
     "solicitudes": ("pages/solicitudes.py", "page.requests", ":material/assignment:"),
     "brechas": ("pages/brechas.py", "page.gaps", ":material/insights:"),
     "datos": ("pages/datos.py", "page.data", ":material/upload_file:"),

@@ -16,6 +16,7 @@ from core.users import CurrentUser
 PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "inicio": ROLES,
     "equipo": ("manager", "hr"),
+    "plan": ("employee", "manager", "hr"),
     "solicitudes": ("employee", "manager", "hr"),
     "brechas": ("trainer", "hr"),
     "datos": ("hr",),

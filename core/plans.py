@@ -1,0 +1,123 @@
+"""One person's plan page: profile, history, skills against the role, stored recommendations.
+
+Every function checks with core.access that the viewer may see this person, and opening a
+plan is written to the audit log (who opened whose plan).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.access import may_see_employee
+from core.contract import period_key
+from core.models import (
+    Employee,
+    JobRoleTarget,
+    Measurement,
+    ModelVersion,
+    Program,
+    ProgramFeedback,
+    Recommendation,
+)
+from core.users import CurrentUser
+
+REASONS = ("done_elsewhere", "not_relevant", "no_time")
+
+
+class NotAllowed(PermissionError):
+    """The viewer may not see this person; pages show the access message, nothing else."""
+
+
+@dataclass
+class Profile:
+    employee_id: str
+    full_name: str | None
+    job_role: str | None
+    department: str | None
+    location: str | None
+    opted_out: bool
+    ratings: pd.DataFrame  # period, rating
+    skills: pd.DataFrame  # skill, level, target (latest quarter)
+
+
+def _check(session: Session, user: CurrentUser, employee_id: str) -> Employee:
+    if user.role == "trainer" or not may_see_employee(session, user, employee_id):
+        raise NotAllowed(employee_id)
+    emp = session.get(Employee, employee_id)
+    if emp is None or emp.anonymized_at is not None:
+        raise NotAllowed(employee_id)
+    return emp
+
+
+def profile(session: Session, user: CurrentUser, employee_id: str) -> Profile:
+    emp = _check(session, user, employee_id)
+    rows = session.execute(select(Measurement.period, Measurement.kind, Measurement.name,
+                                  Measurement.value)
+                           .where(Measurement.employee_id == employee_id)).all()
+    m = pd.DataFrame(rows, columns=["period", "kind", "name", "value"])
+    ratings = (m[m["kind"] == "rating"][["period", "value"]].rename(columns={"value": "rating"})
+               .sort_values("period", key=lambda s: s.map(period_key)).reset_index(drop=True))
+    skills = pd.DataFrame(columns=["skill", "level", "target"])
+    sk = m[m["kind"] == "skill"]
+    if not sk.empty:
+        latest = max(sk["period"], key=period_key)
+        sk = sk[sk["period"] == latest][["name", "value"]].rename(
+            columns={"name": "skill", "value": "level"})
+        targets = dict(session.execute(select(JobRoleTarget.skill, JobRoleTarget.target_level)
+                                       .where(JobRoleTarget.job_role == emp.job_role)).all())
+        sk["target"] = sk["skill"].map(targets)
+        skills = sk.sort_values("skill").reset_index(drop=True)
+    audit.record(session, username=user.username, action="plan_viewed",
+                 target_employee_id=employee_id)
+    return Profile(employee_id, emp.full_name, emp.job_role, emp.department, emp.location,
+                   bool(emp.scoring_opt_out), ratings, skills)
+
+
+def active_model_version(session: Session) -> int | None:
+    return session.scalar(select(ModelVersion.id).where(ModelVersion.status == "active")
+                          .order_by(ModelVersion.id.desc()))
+
+
+def stored_plan(session: Session, user: CurrentUser, employee_id: str) -> pd.DataFrame:
+    """The active model's recommendations for this person, minus programs they set aside."""
+    cols = ["program_id", "rank", "expected_gain", "low", "high", "reasons", "title_es",
+            "title_en", "hours", "cost_pen", "modality", "target_skills"]
+    _check(session, user, employee_id)
+    version = active_model_version(session)
+    if version is None:
+        return pd.DataFrame(columns=cols)
+    dismissed = set(session.scalars(select(ProgramFeedback.program_id).where(
+        ProgramFeedback.employee_id == employee_id)).all())
+    rows = session.execute(
+        select(Recommendation.program_id, Recommendation.rank, Recommendation.expected_gain,
+               Recommendation.low, Recommendation.high, Recommendation.reasons,
+               Program.title_es, Program.title_en, Program.hours, Program.cost_pen,
+               Program.modality, Program.target_skills)
+        .join(Program, Program.program_id == Recommendation.program_id)
+        .where(Recommendation.employee_id == employee_id,
+               Recommendation.model_version_id == version)
+        .order_by(Recommendation.rank)).all()
+    plan = pd.DataFrame(rows, columns=cols)
+    plan = plan[~plan["program_id"].isin(dismissed)].reset_index(drop=True)
+    plan["cost_pen"] = plan["cost_pen"].astype(float)
+    return plan
+
+
+def not_for_me(session: Session, user: CurrentUser, employee_id: str, program_id: str,
+               reason: str) -> None:
+    """Take a program out of this person's list, with the reason (counted for trainers)."""
+    _check(session, user, employee_id)
+    if reason not in REASONS:
+        raise ValueError(f"reason must be one of {REASONS}")
+    session.execute(delete(ProgramFeedback).where(ProgramFeedback.employee_id == employee_id,
+                                                  ProgramFeedback.program_id == program_id))
+    session.add(ProgramFeedback(employee_id=employee_id, program_id=program_id, reason=reason,
+                                created_by=user.username))
+    audit.record(session, username=user.username, action="program_dismissed",
+                 target_employee_id=employee_id,
+                 detail={"program": program_id, "reason": reason})
