@@ -3,6 +3,7 @@
 import plotly.express as px
 import streamlit as st
 
+from core.explain import skill_label
 from core.i18n import t
 from core.skills import MIN_GROUP, feedback_counts
 from ui.cache import gaps
@@ -19,7 +20,7 @@ table = gaps(by)
 if table.empty:
     st.info(t("gaps.empty", lg))
 else:
-    shown = table.rename(columns=lambda s: s.replace("_", " ").capitalize())
+    shown = table.rename(columns=lambda s: skill_label(s, lg))
     fig = px.imshow(shown, text_auto=".1f", aspect="auto", color_continuous_scale="OrRd",
                     labels={"color": t("gaps.heatmap", lg), "x": "", "y": ""})
     fig.update_layout(height=120 + 40 * len(shown), margin={"t": 20, "b": 10},

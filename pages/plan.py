@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core.access import visible_employee_ids
 from core.db import session_scope
+from core.explain import skill_label
 from core.i18n import fmt_soles, t
 from core.models import Employee
 from core.plans import REASONS, NotAllowed, not_for_me, profile, stored_plan
@@ -110,7 +111,7 @@ with left:
         st.caption("—")
     else:
         sk = prof.skills
-        labels = [s.replace("_", " ").capitalize() for s in sk["skill"]]
+        labels = [skill_label(s, lg) for s in sk["skill"]]
         fig = go.Figure()
         fig.add_scatterpolar(r=sk["level"], theta=labels, fill="toself",
                              name=t("plan.series.level", lg))
