@@ -217,6 +217,121 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train on what the store holds; the new model becomes active only if not worse."""
+    from core.training import TrainingError, train_from_store
+
+    engine = _engine()
+    try:
+        summary = train_from_store(engine, budget_seconds=args.budget_seconds,
+                                   target=args.target, created_by=args.user, force=args.force)
+    except TrainingError as exc:
+        raise Rejected({"message": exc.message(args.lang)}) from exc
+    plans = None
+    if summary.get("status") == "active" and summary.get("kind") == "history":
+        from core.plans import compute_plans, store_plans
+
+        version, recs, _ctx = compute_plans(engine, top_k=3)
+        plans = store_plans(engine, version, recs)
+    summary["plans_stored"] = plans
+    metrics = summary.get("metrics", {})
+    human = [f"model version {summary.get('model_version')} ({summary.get('status')}, "
+             f"{summary.get('kind')}) in {summary.get('seconds', 0):.1f} s"]
+    human += [f"  {k}: {v:.4f}" for k, v in metrics.items() if isinstance(v, int | float)]
+    if plans is not None:
+        human.append(f"  plans stored: {plans}")
+    _emit(args, summary, "\n".join(human))
+    return EXIT_OK
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from core.plans import compute_plans
+
+    engine = _engine()
+    try:
+        _version, recs, ctx = compute_plans(engine, top_k=args.top, employee_id=args.employee)
+    except LookupError as exc:
+        raise Rejected({"message": str(exc)}) from exc
+    if args.employee and recs.empty:
+        raise Rejected({"message": f"no plan for employee {args.employee}"})
+    out = []
+    for r in recs.itertuples():
+        out.append({"employee_id": r.employee_id, "program_id": r.program_id,
+                    "rank": int(r.rank), "expected_gain": round(float(r.expected_gain), 4),
+                    "low": None if r.low is None else round(float(r.low), 4),
+                    "high": None if r.high is None else round(float(r.high), 4),
+                    "cost_pen": None if r.cost_pen is None else float(r.cost_pen),
+                    "hours": None if r.hours is None else float(r.hours),
+                    "low_confidence": bool(getattr(r, "low_confidence", False)),
+                    "reasons": r.reasons["sentences"][args.lang]})
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for o in out:
+            print(f"{o['employee_id']:<10} {o['rank']} {o['program_id']:<6} "
+                  f"{o['expected_gain']:+.3f} [{o['low']:+.3f}, {o['high']:+.3f}] "
+                  f"S/ {o['cost_pen'] or 0:,.2f} {o['hours'] or 0:.0f} h")
+        print(f"estimator: {ctx['estimator']}")
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from core.plans import compute_plans
+
+    engine = _engine()
+    try:
+        _version, recs, _ctx = compute_plans(engine, top_k=50, employee_id=args.employee_id)
+    except LookupError as exc:
+        raise Rejected({"message": str(exc)}) from exc
+    hit = recs[recs["program_id"] == args.program_id]
+    if hit.empty:
+        raise Rejected({"message": f"{args.program_id} is not a candidate for "
+                                   f"{args.employee_id} (unknown, completed, or "
+                                   "prerequisites not met)"})
+    r = hit.iloc[0]
+    payload = {"employee_id": args.employee_id, "program_id": args.program_id,
+               "rank": int(r["rank"]), "expected_gain": float(r["expected_gain"]),
+               "low": float(r["low"]), "high": float(r["high"]),
+               "sentences": r["reasons"]["sentences"][args.lang],
+               "targeted": r["reasons"].get("targeted", []),
+               "contributions": r["reasons"]["contributions"]}
+    _emit(args, payload, "\n".join(payload["sentences"]))
+    return EXIT_OK
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from core import registry
+
+    engine = _engine()
+    if args.action == "list":
+        versions = registry.list_versions(engine)
+        human = "\n".join(f"{v['id']:>4} {v['status']:<10} {v.get('kind', ''):<9} "
+                           f"{v.get('created_at', '')}" for v in versions) or "No models yet."
+        _emit(args, {"models": versions}, human)
+        return EXIT_OK
+    if args.id is None:
+        raise Rejected({"message": f"models {args.action} needs a version id"})
+    if args.action == "promote":
+        ok, reason = registry.promote(engine, args.id, force=args.force)
+    else:
+        ok, reason = registry.rollback(engine, args.id)
+    payload = {"status": "active" if ok else "unchanged", "model_version": args.id,
+               "reason": reason}
+    _emit(args, payload, f"{args.action} {args.id}: {payload['status']} ({reason})")
+    return EXIT_OK if ok else EXIT_REJECTED
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from core.bench import format_table, run_bench
+
+    result = run_bench(employees=args.employees, quarters=args.quarters, seed=args.seed)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, default=str))
+    else:
+        print(format_table(result))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object")
@@ -252,6 +367,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     ds = sub.add_parser("datasets", parents=[common], help="list dataset versions")
     ds.set_defaults(func=cmd_datasets)
+
+    tr = sub.add_parser("train", parents=[common], help="train the performance model")
+    tr.add_argument("--budget-seconds", type=float, default=30.0)
+    tr.add_argument("--target", help="snapshot: the outcome column")
+    tr.add_argument("--force", action="store_true",
+                    help="activate even if worse than the active model")
+    tr.add_argument("--user", default="cli")
+    tr.set_defaults(func=cmd_train)
+
+    rec = sub.add_parser("recommend", parents=[common], help="ranked programs per employee")
+    rec.add_argument("--employee")
+    rec.add_argument("--top", type=int, default=3)
+    rec.set_defaults(func=cmd_recommend)
+
+    ex = sub.add_parser("explain", parents=[common], help="why a program for an employee")
+    ex.add_argument("employee_id")
+    ex.add_argument("program_id")
+    ex.set_defaults(func=cmd_explain)
+
+    mo = sub.add_parser("models", parents=[common], help="list, promote or roll back models")
+    mo.add_argument("action", nargs="?", default="list", choices=("list", "promote",
+                                                                   "rollback"))
+    mo.add_argument("id", nargs="?", type=int)
+    mo.add_argument("--force", action="store_true")
+    mo.set_defaults(func=cmd_models)
+
+    be = sub.add_parser("bench", parents=[common], help="quality and speed benchmark")
+    be.add_argument("--employees", type=int, default=600)
+    be.add_argument("--quarters", type=int, default=10)
+    be.add_argument("--seed", type=int, default=42)
+    be.set_defaults(func=cmd_bench)
 
     users = sub.add_parser("users", parents=[common], help="manage users")
     usub = users.add_subparsers(dest="users_command", required=True)

@@ -121,3 +121,99 @@ def not_for_me(session: Session, user: CurrentUser, employee_id: str, program_id
     audit.record(session, username=user.username, action="program_dismissed",
                  target_employee_id=employee_id,
                  detail={"program": program_id, "reason": reason})
+
+
+def _feedback(session: Session) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for eid, pid in session.execute(select(ProgramFeedback.employee_id,
+                                           ProgramFeedback.program_id)).all():
+        out.setdefault(eid, set()).add(pid)
+    return out
+
+
+def compute_plans(engine, *, top_k: int = 3, employee_id: str | None = None,
+                  estimator: str | None = None) -> tuple[int, pd.DataFrame, dict]:
+    """Rank programs for everyone (or one person) with the active model; nothing stored.
+
+    Returns (model version, recommendations with reasons, context). People who objected to
+    automated scoring are left out of scoring and plans.
+    """
+    from core.explain import contributions_frame, explain_recommendation
+    from core.features import FeatureBuilder, load_history, role_targets
+    from core.recommend import DEFAULT_ESTIMATOR, ESTIMATORS, recommend
+    from core.registry import active_model
+
+    active = active_model(engine, "history")
+    if active is None:
+        raise LookupError("no active model: train one first (python -m core train)")
+    version, model = active
+    history = load_history(engine)
+    opted = set(history.employees.loc[history.employees["scoring_opt_out"].fillna(False)
+                                      .astype(bool), "employee_id"])
+    if opted:
+        history.employees = history.employees[~history.employees["employee_id"].isin(opted)]
+        history.performance = history.performance[
+            ~history.performance["employee_id"].isin(opted)]
+    ff = FeatureBuilder().fit_transform(history)
+    rec = ESTIMATORS[estimator or DEFAULT_ESTIMATOR]().fit(history, ff, model)
+    effects = rec.effects()
+    if employee_id is not None:
+        effects = effects[effects["employee_id"] == employee_id]
+    with engine.connect() as conn:
+        feedback = _feedback(Session(bind=conn))
+    plans = recommend(effects, history, top_k=top_k, exclude=feedback)
+    latest = ff.keys.groupby("employee_id").tail(1)
+    row_of = dict(zip(latest["employee_id"], latest.index, strict=True))
+    targets = role_targets(history)
+    roles = history.employees.set_index("employee_id")["job_role"]
+    programs = history.programs.set_index("program_id")
+    reasons = []
+    frames: dict[str, pd.DataFrame] = {}
+    for r in plans.itertuples():
+        X_row = ff.X.loc[[row_of[r.employee_id]]]
+        if r.employee_id not in frames:
+            frames[r.employee_id] = contributions_frame(model, X_row)
+        role = roles.get(r.employee_id)
+        tgt = (targets.loc[role].dropna().to_dict()
+               if role is not None and role in targets.index else None)
+        program = {"program_id": r.program_id, **programs.loc[r.program_id].to_dict()}
+        per_lang = {lg: explain_recommendation(model, X_row, program, r.expected_gain, r.low,
+                                               r.high, tgt, lg, frame=frames[r.employee_id])
+                    for lg in ("es", "en")}
+        contribs = frames[r.employee_id].copy()
+        contribs = contribs.reindex(contribs["shap"].abs().sort_values(ascending=False).index)
+        reasons.append({
+            "sentences": {lg: per_lang[lg]["sentences"] for lg in per_lang},
+            "targeted": per_lang["en"].get("targeted", []),
+            "contributions": [
+                {"feature": f, "shap": float(v), "label_es": _label(f, "es"),
+                 "label_en": _label(f, "en")}
+                for f, v in zip(contribs["feature"], contribs["shap"], strict=True)][:12],
+        })
+    plans = plans.assign(reasons=reasons)
+    return version, plans, {"estimator": estimator or DEFAULT_ESTIMATOR,
+                            "opted_out": len(opted)}
+
+
+def _label(feature: str, lang: str) -> str:
+    from core.explain import feature_label
+
+    return feature_label(feature, lang)
+
+
+def store_plans(engine, version: int, plans: pd.DataFrame) -> int:
+    """Replace the stored plans of this model version, in one transaction."""
+    from core.db import session_scope
+
+    with session_scope(engine) as session:
+        session.execute(delete(Recommendation).where(Recommendation.model_version_id == version))
+        session.add_all([
+            Recommendation(model_version_id=version, employee_id=r.employee_id,
+                           program_id=r.program_id, rank=int(r.rank),
+                           expected_gain=float(r.expected_gain),
+                           low=None if pd.isna(r.low) else float(r.low),
+                           high=None if pd.isna(r.high) else float(r.high),
+                           reasons={**r.reasons, "low_confidence": bool(
+                               getattr(r, "low_confidence", False))})
+            for r in plans.itertuples()])
+    return len(plans)
