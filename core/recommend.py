@@ -372,9 +372,9 @@ def recommend(effects: pd.DataFrame, history: History, *, top_k: int = 3,
     e["rank"] = e.groupby("employee_id").cumcount() + 1
     e = e[e["rank"] <= top_k]
     width = e["high"] - e["low"]
-    low_conf = (width > 2 * e["expected_gain"].abs().clip(lower=0.05)).to_numpy()
+    low_conf = (width > 2 * e["expected_gain"].abs().clip(lower=0.05)).to_numpy(copy=True)
     if "missing_share" in e:  # a plan from mostly missing data is said to be uncertain
-        low_conf |= (e["missing_share"] > 0.5).to_numpy()
+        low_conf = low_conf | (e["missing_share"] > 0.5).to_numpy()
     e["low_confidence"] = low_conf
     return e[cols].reset_index(drop=True)
 
