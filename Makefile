@@ -28,7 +28,7 @@ $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
 	touch $@
 
 run: $(RUNTIME_STAMP)
-	$(BIN)/python -m core demo --if-empty
+	$(BIN)/python -m core demo --if-empty --train
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: $(DEV_STAMP)

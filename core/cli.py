@@ -105,6 +105,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
                      actor="demo")
             created.append({"username": username, "role": role, "password": password,
                             "employee_id": linked})
+    from core.plans import train_and_plan
+
+    trained = train_and_plan(engine, budget_seconds=10) if args.train else None
     payload = {
         "status": result.status,
         "dataset_version": result.dataset_version,
@@ -113,6 +116,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "files": {k: str(p) for k, p in paths.items()},
         "users": created,
         "warnings": len(result.warnings),
+        "model": trained,
     }
     lines = [f"Demo organization: {args.employees} employees x {args.quarters} quarters "
              f"(seed {args.seed}) -> {out} ; dataset version {result.dataset_version} "
@@ -219,21 +223,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train on what the store holds; the new model becomes active only if not worse."""
-    from core.training import TrainingError, train_from_store
+    from core.plans import train_and_plan
+    from core.training import TrainingError
 
     engine = _engine()
     try:
-        summary = train_from_store(engine, budget_seconds=args.budget_seconds,
-                                   target=args.target, created_by=args.user, force=args.force)
+        summary = train_and_plan(engine, budget_seconds=args.budget_seconds,
+                                  target=args.target, created_by=args.user, force=args.force)
     except TrainingError as exc:
         raise Rejected({"message": exc.message(args.lang)}) from exc
-    plans = None
-    if summary.get("status") == "active" and summary.get("kind") == "history":
-        from core.plans import compute_plans, store_plans
-
-        version, recs, _ctx = compute_plans(engine, top_k=3)
-        plans = store_plans(engine, version, recs)
-    summary["plans_stored"] = plans
+    plans = summary["plans_stored"]
     metrics = summary.get("metrics", {})
     human = [f"model version {summary.get('model_version')} ({summary.get('status')}, "
              f"{summary.get('kind')}) in {summary.get('seconds', 0):.1f} s"]
@@ -349,6 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default=str(ROOT / "data" / "demo"))
     demo.add_argument("--if-empty", action="store_true",
                       help="do nothing when the database already holds employees")
+    demo.add_argument("--train", action="store_true",
+                      help="also train the model and store everyone's plan")
     demo.set_defaults(func=cmd_demo)
 
     ing = sub.add_parser("ingest", parents=[common], help="validate and store data files")

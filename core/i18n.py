@@ -262,6 +262,27 @@ STRINGS: dict[str, tuple[str, str]] = {
     "modality.presencial": ("Presencial", "In person"),
     "modality.virtual": ("Virtual", "Online"),
     "modality.mixta": ("Mixta", "Blended"),
+    # training (data page)
+    "train.title": ("Modelo y planes", "Model and plans"),
+    "train.intro": (
+        "Entrena el modelo con los datos guardados y calcula el plan de cada persona. El nuevo "
+        "modelo reemplaza al activo solo si no es peor en el mismo conjunto de prueba.",
+        "Train the model on the stored data and compute everyone's plan. The new model "
+        "replaces the active one only if it is not worse on the same hold-out.",
+    ),
+    "train.button": ("Entrenar y generar planes", "Train and build plans"),
+    "train.running": ("Entrenando…", "Training…"),
+    "train.stage.train": ("1/3 · Entrenando el modelo de desempeño…",
+                          "1/3 · Training the performance model…"),
+    "train.stage.plans": ("2/3 · Calculando ganancias y razones para cada persona…",
+                          "2/3 · Computing gains and reasons for each person…"),
+    "train.stage.store": ("3/3 · Guardando los planes…", "3/3 · Storing the plans…"),
+    "train.done": ("Modelo {v}: {status}. {reason}", "Model {v}: {status}. {reason}"),
+    "train.plans": ("Planes guardados: {n}.", "Plans stored: {n}."),
+    "train.metric.mae": ("Error medio (calificación)", "Mean error (rating)"),
+    "train.metric.mae_naive": ("Error si nada cambia", "Error if nothing changes"),
+    "train.metric.auc": ("AUC riesgo de calificación baja", "AUC low-rating risk"),
+    "train.metric.f1": ("F1", "F1"),
     # data page
     "data.title": ("Datos", "Data"),
     "data.intro": (

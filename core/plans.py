@@ -217,3 +217,29 @@ def store_plans(engine, version: int, plans: pd.DataFrame) -> int:
                                getattr(r, "low_confidence", False))})
             for r in plans.itertuples()])
     return len(plans)
+
+
+def train_and_plan(engine, *, budget_seconds: float, created_by: str | None = None,
+                   target: str | None = None, force: bool = False,
+                   progress=None) -> dict:
+    """Train; when the new model is active, compute and store everyone's plan with it.
+
+    ``progress(stage)`` is called with "train", "plans", "store" so a page can show them.
+    Raises core.training.TrainingError (in both languages) when the data cannot train a
+    model; the active model then stays active.
+    """
+    from core.training import train_from_store
+
+    if progress:
+        progress("train")
+    summary = train_from_store(engine, budget_seconds=budget_seconds, target=target,
+                               created_by=created_by, force=force)
+    summary["plans_stored"] = None
+    if summary.get("status") == "active" and summary.get("kind") == "history":
+        if progress:
+            progress("plans")
+        version, recs, _ctx = compute_plans(engine, top_k=3)
+        if progress:
+            progress("store")
+        summary["plans_stored"] = store_plans(engine, version, recs)
+    return summary

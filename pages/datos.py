@@ -14,6 +14,8 @@ from core.i18n import kind_label, t
 from core.ingest import UploadFile, commit, prepare
 from core.ingest.issues import Issue
 from core.ingest.mapping import SNAPSHOT
+from core.plans import train_and_plan
+from core.training import TrainingError
 from ui.common import engine, lang, require_page, show_unexpected_error
 
 user = require_page("datos")
@@ -231,3 +233,34 @@ else:
         hide_index=True,
         width="stretch",
     )
+
+st.divider()
+st.subheader(t("train.title", lg))
+st.caption(t("train.intro", lg))
+done = st.session_state.pop("train_result", None)
+if done:
+    st.success(t("train.done", lg, v=done.get("model_version"), status=done.get("status"),
+                 reason=done.get("reason", "")))
+    if done.get("plans_stored") is not None:
+        st.caption(t("train.plans", lg, n=done["plans_stored"]))
+    m = done.get("metrics", {})
+    cols = st.columns(4)
+    for col, key in zip(cols, ("mae", "mae_naive", "auc", "f1"), strict=True):
+        if isinstance(m.get(key), int | float):
+            col.metric(t(f"train.metric.{key}", lg), f"{m[key]:.3f}")
+if st.button(t("train.button", lg), disabled=not versions):
+    with st.status(t("train.running", lg), expanded=True) as status:
+        try:
+            result = train_and_plan(eng, budget_seconds=20, created_by=user.username,
+                                    progress=lambda stage: status.write(
+                                        t(f"train.stage.{stage}", lg)))
+        except TrainingError as exc:
+            status.update(state="error")
+            st.error(exc.message(lg))
+        except Exception as exc:
+            status.update(state="error")
+            show_unexpected_error(exc)
+        else:
+            status.update(state="complete")
+            st.session_state["train_result"] = result
+            st.rerun()

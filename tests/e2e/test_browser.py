@@ -46,7 +46,7 @@ def app_server(tmp_path_factory):
            "COOKIE_KEY": "e2e-cookie-key-" + "z" * 40, "SPTE_DEMO_PASSWORD": PASSWORD}
     demo = subprocess.run(
         [sys.executable, "-m", "core", "demo", "--employees", "120", "--quarters", "4",
-         "--seed", "3", "--out", str(tmp / "demo"), "--json"],
+         "--seed", "3", "--out", str(tmp / "demo"), "--train", "--json"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     info = json.loads(demo.stdout)
