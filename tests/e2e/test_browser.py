@@ -177,3 +177,31 @@ def test_language_switch_and_wrong_password(app_server, browser):
         page.get_by_role("button", name="Sign in").wait_for(timeout=30_000)
     finally:
         context.close()
+
+
+def test_employee_requests_a_training_and_the_manager_approves(app_server, browser):
+    context, page = _login(browser, app_server, "employee")
+    try:
+        page.goto(f"{app_server['url']}/plan")
+        request = page.get_by_role("button", name="Solicitar esta capacitación").first
+        request.wait_for(timeout=60_000)
+        _wait_idle(page)
+        _assert_no_error(page, "employee plan")
+        page.screenshot(path=str(SHOTS / "employee-plan.png"), full_page=True)
+        request.click()
+        page.get_by_text("Solicitud enviada a tu jefatura").wait_for(timeout=60_000)
+    finally:
+        context.close()
+    context, page = _login(browser, app_server, "manager")
+    try:
+        page.goto(f"{app_server['url']}/solicitudes")
+        approve = page.get_by_role("button", name="Aprobar").first
+        approve.wait_for(timeout=60_000)
+        _wait_idle(page)
+        page.screenshot(path=str(SHOTS / "manager-solicitudes-pending.png"), full_page=True)
+        approve.click()
+        page.get_by_text("Solicitud aprobada").wait_for(timeout=60_000)
+        _wait_idle(page)
+        assert page.get_by_text("Aprobada").count() >= 1
+    finally:
+        context.close()
