@@ -138,9 +138,10 @@ def compute_plans(engine, *, top_k: int = 3, employee_id: str | None = None,
     Returns (model version, recommendations with reasons, context). People who objected to
     automated scoring are left out of scoring and plans.
     """
+    from core import recommend as rec_mod
     from core.explain import contributions_frame, explain_recommendation
     from core.features import FeatureBuilder, load_history, role_targets
-    from core.recommend import DEFAULT_ESTIMATOR, ESTIMATORS, recommend
+    from core.recommend import recommend
     from core.registry import active_model
 
     active = active_model(engine, "history")
@@ -155,7 +156,7 @@ def compute_plans(engine, *, top_k: int = 3, employee_id: str | None = None,
         history.performance = history.performance[
             ~history.performance["employee_id"].isin(opted)]
     ff = FeatureBuilder().fit_transform(history)
-    rec = ESTIMATORS[estimator or DEFAULT_ESTIMATOR]().fit(history, ff, model)
+    rec = _estimator(rec_mod, estimator)().fit(history, ff, model)
     effects = rec.effects()
     if employee_id is not None:
         effects = effects[effects["employee_id"] == employee_id]
@@ -191,8 +192,18 @@ def compute_plans(engine, *, top_k: int = 3, employee_id: str | None = None,
                 for f, v in zip(contribs["feature"], contribs["shap"], strict=True)][:12],
         })
     plans = plans.assign(reasons=reasons)
-    return version, plans, {"estimator": estimator or DEFAULT_ESTIMATOR,
-                            "opted_out": len(opted)}
+    return version, plans, {"estimator": type(rec).__name__, "opted_out": len(opted)}
+
+
+def _estimator(rec_mod, name: str | None):
+    """The estimator class by name, or the benchmark's default (a class or its name)."""
+    classes = {"counterfactual": rec_mod.CounterfactualRecommender,
+               "uplift": rec_mod.UpliftRecommender}
+    choice = name or rec_mod.DEFAULT_ESTIMATOR
+    if isinstance(choice, type):
+        return choice
+    text = str(choice).lower()
+    return next((c for k, c in classes.items() if k in text), classes["counterfactual"])
 
 
 def _label(feature: str, lang: str) -> str:
