@@ -3,25 +3,17 @@
 import pytest
 from sqlalchemy import select
 
-from core import synthetic
 from core.db import session_scope
-from core.ingest import UploadFile, ingest
 from core.models import AuditLog, ModelVersion, Recommendation
 from core.plans import NotAllowed, not_for_me, profile, stored_plan
 from core.users import add_user, current_user
+from tests.orgs import stored_team_org
 
 
 @pytest.fixture
 def org(engine, tmp_path):
-    o = synthetic.generate(60, 3, seed=11)
-    paths = o.write(tmp_path / "org")
-    assert ingest([UploadFile.from_path(p) for k, p in paths.items() if k != "ground_truth"],
-                  engine).status == "stored"
-    emp = o.employees
-    mgrs = set(emp["manager_id"].dropna())
-    boss = next(m for m in sorted(mgrs) if not set(emp[emp.manager_id == m].employee_id) & mgrs)
-    team = sorted(emp[emp.manager_id == boss].employee_id)
-    outsider = sorted(set(emp.employee_id) - set(team) - {boss} - mgrs)[0]
+    org = stored_team_org(engine, tmp_path / "org", seed=11)
+    boss, team, outsider = org["boss"], org["team"], org["outsider"]
     with session_scope(engine) as s:
         add_user(s, username="jefe", password="12345678", role="manager", employee_id=boss)
         add_user(s, username="ana", password="12345678", role="employee", employee_id=team[0])

@@ -3,9 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from core import synthetic
 from core.db import session_scope
-from core.ingest import UploadFile, ingest
 from core.models import Employee, Measurement, User
 from core.privacy import (
     NOTICE_VERSION,
@@ -17,19 +15,13 @@ from core.privacy import (
 )
 from core.requests import RequestError, create_request, decide, list_requests
 from core.users import add_user, current_user
+from tests.orgs import stored_team_org
 
 
 @pytest.fixture
 def org(engine, tmp_path):
-    o = synthetic.generate(60, 3, seed=9)
-    paths = o.write(tmp_path / "org")
-    assert ingest([UploadFile.from_path(p) for k, p in paths.items() if k != "ground_truth"],
-                  engine).status == "stored"
-    emp = o.employees
-    mgrs = set(emp["manager_id"].dropna())
-    boss = next(m for m in sorted(mgrs) if not set(emp[emp.manager_id == m].employee_id) & mgrs)
-    team = sorted(emp[emp.manager_id == boss].employee_id)
-    outsider = sorted(set(emp.employee_id) - set(team) - {boss} - mgrs)[0]
+    org = stored_team_org(engine, tmp_path / "org", seed=9)
+    boss, team, outsider = org["boss"], org["team"], org["outsider"]
     with session_scope(engine) as s:
         add_user(s, username="jefe", password="12345678", role="manager", employee_id=boss)
         add_user(s, username="ana", password="12345678", role="employee", employee_id=team[0])
