@@ -903,7 +903,7 @@ def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
             out.append(_target(
                 f"{name}: >= {TARGET_MARGIN_PTS:.0f} points above random/popular/lowest-skill",
                 ours - simple[best] >= TARGET_MARGIN_PTS,
-                f"+{ours - simple[best]:.1f} points over {POLICY_LABELS[best]} "
+                f"{ours - simple[best]:+.1f} points over {POLICY_LABELS[best]} "
                 f"({simple[best]:.1f}%)"))
 
     real = result.get("real", {})
@@ -1108,7 +1108,11 @@ def format_table(result: dict[str, Any]) -> str:
             else:
                 rows.append([label, _fmt(m.get("auc"), ".4f"), _fmt(m.get("f1"), ".4f"),
                              _fmt(m.get("train_seconds"), ".1f"), ""])
-        lines += _grid(["model", "AUC", "F1", "train s", ""], rows, "lrrrl")
+        if not any(r[-1] for r in rows):
+            rows = [r[:-1] for r in rows]
+            lines += _grid(["model", "AUC", "F1", "train s"], rows, "lrrr")
+        else:
+            lines += _grid(["model", "AUC", "F1", "train s", "reason"], rows, "lrrrl")
 
     lines += ["", "5. Targets"]
     for t in result.get("targets", []):

@@ -669,7 +669,9 @@ def explain_recommendation(model, X_row: pd.DataFrame | pd.Series, program: Mapp
     down = down.sort_values("_pull", ascending=False, kind="stable")
     skills = {_target_name(s) for s in _program_skills(program)}
     values = pd.Series(frame["value"].to_numpy(), index=frame["feature"].to_numpy())
-    down["_targeted"] = [_trains(describe_feature(f), skills, values) for f in down["feature"]]
+    down["_targeted"] = pd.Series(
+        [_trains(describe_feature(f), skills, values) for f in down["feature"]],
+        index=down.index, dtype=bool)  # typed, so an empty frame still filters rows
     outcome_text = (outcome[1] if en else outcome[0]) if outcome else (
         "your predicted performance" if en else "tu desempeño previsto")
     concepts = _concepts(down.assign(shap=-down["_pull"]))

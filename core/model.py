@@ -58,6 +58,8 @@ MAX_ROUNDS = 800
 EARLY_STOPPING = 50
 MIN_CLASS = 10  # fewer examples than this in a class: no model (a clear error instead)
 CALIBRATION_BINS = 10
+PATIENCE = 6  # tuning stops after this many trials in a row without a real improvement
+MIN_DELTA = 0.002  # ... of more than this (AUC, or MAE in rating points)
 HISTORY_FOLDS = 3  # time-series folds: the last quarters before the hold-out, one each
 LARGE_ROWS = 20_000  # from this many training rows on, one fold fewer (time budget)
 
@@ -74,7 +76,7 @@ SEARCH_SPACE: dict[str, Any] = {
     "weight_power": [0.5, 0.75, 1.0],  # positive-class weight = (neg / pos) ** power
 }
 TUNING_DEFAULTS: dict[str, Any] = {
-    "learning_rate": 0.05, "num_leaves": 15, "max_depth": 6, "min_data_in_leaf": 20,
+    "learning_rate": 0.1, "num_leaves": 15, "max_depth": 6, "min_data_in_leaf": 20,
     "feature_fraction": 0.9, "bagging_fraction": 0.9, "lambda_l2": 1.0, "cat": (20, 5.0),
     "weight_power": 1.0,
 }
@@ -529,20 +531,35 @@ class Trial:
 
 
 def run_tuning(evaluate: Callable[[dict], Trial], configs: Sequence[dict], *,
-               deadline: float, reserve: Callable[[Trial], float]) -> list[Trial]:
-    """Evaluate configurations until ``deadline``; the first always runs.
+               deadline: float, reserve: Callable[[Trial], float],
+               patience: int | None = PATIENCE, min_delta: float = MIN_DELTA) -> list[Trial]:
+    """Evaluate configurations until ``deadline`` or until the search stalls.
 
-    ``reserve(first_trial)`` estimates the seconds the final fits will need after tuning,
-    so that tuning stops in time for them.
+    The first configuration always runs. ``reserve(first_trial)`` estimates the seconds the
+    final fits will need after tuning, so that tuning stops in time for them. The search
+    also stops after ``patience`` trials in a row that improved no score by more than
+    ``min_delta`` (the time budget is a cap, not a target).
     """
     trials: list[Trial] = []
     stop_at = deadline
+    best: dict[str, float] = {}
+    stale = 0
     for cfg in configs:
         if trials:
             mean = sum(t.seconds for t in trials) / len(trials)
             if time.perf_counter() + mean > stop_at:
                 break
-        trials.append(evaluate(cfg))
+            if patience is not None and stale >= patience:
+                break
+        trial = evaluate(cfg)
+        trials.append(trial)
+        improved = False
+        for k, v in trial.scores.items():
+            if k not in best or v > best[k] + min_delta:
+                improved = True
+            if k not in best or v > best[k]:
+                best[k] = v
+        stale = 0 if improved else stale + 1
         if len(trials) == 1:
             stop_at = deadline - reserve(trials[0])
     return trials
@@ -685,9 +702,9 @@ def train_history_model(ff, *, budget_seconds: float = 30, random_state: int = 0
     labelled = ff.y_rating.notna().to_numpy()
     if not labelled.any():
         _fail("No hay ningún trimestre con resultado: se necesita la calificación del "
-              "trimestre siguiente para entrenar (suba al menos dos trimestres consecutivos).",
+              "trimestre siguiente para entrenar (suba al menos tres trimestres consecutivos).",
               "No quarter has an outcome: training needs the next quarter's rating (upload "
-              "at least two consecutive quarters).")
+              "at least three consecutive quarters).")
     keys = ff.keys.reset_index(drop=True)
     X = ff.X.reset_index(drop=True)
     y_rating = ff.y_rating.reset_index(drop=True).astype(float)

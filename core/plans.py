@@ -79,8 +79,12 @@ def profile(session: Session, user: CurrentUser, employee_id: str) -> Profile:
 
 
 def active_model_version(session: Session) -> int | None:
-    return session.scalar(select(ModelVersion.id).where(ModelVersion.status == "active")
-                          .order_by(ModelVersion.id.desc()))
+    """The active *history* model (plans come from it; a snapshot model has none)."""
+    rows = session.execute(select(ModelVersion.id, ModelVersion.params)
+                           .where(ModelVersion.status == "active")
+                           .order_by(ModelVersion.id.desc())).all()
+    return next((vid for vid, params in rows
+                 if (params or {}).get("kind", "history") == "history"), None)
 
 
 def stored_plan(session: Session, user: CurrentUser, employee_id: str) -> pd.DataFrame:

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import defer
 
 from core.contract import period_key
 from core.db import session_factory, session_scope
@@ -132,7 +133,8 @@ def _summary(mv: ModelVersion) -> dict[str, Any]:
 def list_versions(engine: Engine, kind: str | None = None) -> list[dict[str, Any]]:
     """Every stored version, newest first (without the model text)."""
     with session_factory(engine)() as s:
-        rows = s.scalars(select(ModelVersion).order_by(ModelVersion.id.desc())).all()
+        rows = s.scalars(select(ModelVersion).options(defer(ModelVersion.model_text))
+                         .order_by(ModelVersion.id.desc())).all()
         return [_summary(mv) for mv in rows if kind is None or _kind(mv) == kind]
 
 

@@ -276,3 +276,25 @@ def test_real_snapshot_model_is_explained():
                                      gain_unit="probability")
         assert 2 <= len(res["sentences"]) <= 3
         json.dumps(res)
+
+
+def test_nothing_pulls_the_prediction_down():
+    """Every contribution positive: no drivers, honest sentences, no crash (bench found it)."""
+    import numpy as np
+    import pandas as pd
+
+    from core.explain import explain_recommendation
+
+    class AllUp:
+        feature_names_ = ("skill_excel", "gap_excel", "rating")
+
+        def contributions(self, X, which="rating"):
+            return np.array([[0.2, 0.1, 0.3, 3.0]])
+
+    X = pd.DataFrame({"skill_excel": [4.0], "gap_excel": [0.0], "rating": [4.0]})
+    program = {"program_id": "P02", "title_es": "Excel avanzado", "title_en": "Advanced Excel",
+               "target_skills": "excel"}
+    for lang in ("es", "en"):
+        out = explain_recommendation(AllUp(), X, program, 0.05, 0.0, 0.1, None, lang)
+        assert out["targeted"] == []
+        assert out["sentences"]

@@ -24,7 +24,7 @@ from core.model import (
 )
 from core.training import TrainingError
 
-BUDGET = 3
+BUDGET = 2
 
 
 def _history(n: int, q: int, seed: int) -> History:

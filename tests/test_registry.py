@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -24,7 +25,7 @@ FILES = ("employees", "performance", "programs", "training_records", "job_roles"
 @pytest.fixture(scope="module")
 def org_dirs(tmp_path_factory):
     """The same organization twice: all 5 quarters, and without its last quarter."""
-    org = synthetic.generate(200, 5, seed=11)
+    org = synthetic.generate(120, 5, seed=11)
     root = tmp_path_factory.mktemp("orgs")
     full = org.write(root / "full")
     last = org.performance["period"].max()
@@ -75,6 +76,7 @@ def test_save_promote_retrain_rollback(engine, org_dirs):
     first = train(engine, created_by="rrhh")
     assert first["status"] == "active" and first["kind"] == "history"
     assert first["compared_to"] is None and first["data_versions"] == [dv]
+    json.dumps(first, allow_nan=False)  # what the CLI prints
     v1 = first["model_version"]
     listed = registry.list_versions(engine)
     assert [(v["id"], v["status"], v["kind"]) for v in listed] == [(v1, "active", "history")]

@@ -23,7 +23,7 @@ from core.snapshot import (
 )
 from core.training import TrainingError
 
-BUDGET = 3
+BUDGET = 2
 
 
 def write_snapshot(path, n: int = 600, seed: int = 0, positives: int | None = None,
