@@ -1,14 +1,23 @@
-"""Recommendations: eligibility, budgets, exclusions, low confidence, and real value."""
+"""Recommendations: both estimators, eligibility, budgets, exclusions, low confidence,
+fallbacks, and their real value against the synthetic ground truth."""
+
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from core import synthetic
-from core.features import FeatureBuilder, history_from_dir
+from core.features import FeatureBuilder, History, history_from_dir
 from core.recommend import (
+    DEFAULT_ESTIMATOR,
+    ESTIMATORS,
+    PLAN_COLUMNS,
     CounterfactualRecommender,
     RecommendError,
+    RecommendWarning,
+    UpliftRecommender,
+    eligible_pairs,
     policy_value,
     recommend,
 )
@@ -20,84 +29,263 @@ def org(tmp_path_factory):
     synthetic.generate(300, 6, seed=3).write(d)
     h = history_from_dir(d)
     ff = FeatureBuilder().fit_transform(h)
-    rec = CounterfactualRecommender(n_boot=5).fit(h, ff)
-    gt = pd.read_csv(d / "ground_truth.csv", dtype={"employee_id": str})
-    return h, ff, rec, rec.effects(), gt
+    gt = pd.read_csv(d / "ground_truth.csv", dtype={"employee_id": str, "program_id": str})
+    return h, ff, gt
 
 
-def test_effects_cover_everyone_and_every_program_with_intervals(org):
-    h, ff, _rec, eff, _gt = org
+@pytest.fixture(scope="module")
+def fitted(org):
+    h, ff, _gt = org
+    cf = CounterfactualRecommender(n_draws=20, n_models=2).fit(h, ff)
+    up = UpliftRecommender(n_draws=20).fit(h, ff)
+    return {"counterfactual": (cf, cf.effects()), "uplift": (up, up.effects())}
+
+
+def _with(h: History, **changes) -> History:
+    parts = {"employees": h.employees, "performance": h.performance, "programs": h.programs,
+             "training_records": h.training_records, "job_roles": h.job_roles, **changes}
+    return History(**parts)
+
+
+def _completed(h: History) -> set[tuple[str, str]]:
+    trs = h.training_records
+    done = trs[trs["status"] == "completed"]
+    return set(zip(done["employee_id"].astype(str), done["program_id"].astype(str),
+                   strict=True))
+
+
+@pytest.mark.parametrize("name", ["counterfactual", "uplift"])
+def test_effects_cover_everyone_and_every_program_with_intervals(org, fitted, name):
+    h, ff, _gt = org
+    _est, eff = fitted[name]
     assert {"employee_id", "program_id", "expected_gain", "low", "high"} <= set(eff.columns)
-    assert eff["employee_id"].nunique() == ff.keys["employee_id"].nunique()
-    assert set(eff["program_id"]) == set(h.programs["program_id"])
+    assert len(eff) == ff.keys["employee_id"].nunique() * len(h.programs)
+    assert not eff.duplicated(["employee_id", "program_id"]).any()
+    assert set(eff["program_id"]) == set(h.programs["program_id"].astype(str))
+    assert np.isfinite(eff[["expected_gain", "low", "high"]].to_numpy()).all()
     assert (eff["low"] <= eff["expected_gain"] + 1e-12).all()
     assert (eff["expected_gain"] <= eff["high"] + 1e-12).all()
+    assert (eff["high"] - eff["low"]).mean() > 0  # the intervals are not degenerate
 
 
-def test_plan_excludes_completed_and_unmet_prerequisites(org):
-    h, _ff, _rec, eff, _gt = org
-    plan = recommend(eff, h, top_k=3)
-    done = h.training_records[h.training_records.status == "completed"]
-    taken = set(zip(done.employee_id, done.program_id, strict=True))
-    assert not any((e, p) in taken for e, p in zip(plan.employee_id, plan.program_id,
-                                                    strict=True))
-    prereq = h.programs.set_index("program_id")["prerequisites"].dropna()
-    for e, p in zip(plan.employee_id, plan.program_id, strict=True):
-        for q in str(prereq.get(p, "")).split(";"):
+def test_estimators_are_sklearn_style():
+    for cls in ESTIMATORS.values():
+        est = cls()
+        assert not [k for k in vars(est) if k.endswith("_")]  # nothing learned in __init__
+    assert DEFAULT_ESTIMATOR in ESTIMATORS
+
+
+def test_plan_excludes_completed_and_unmet_prerequisites(org, fitted):
+    h, _ff, _gt = org
+    plan = recommend(fitted[DEFAULT_ESTIMATOR][1], h, top_k=3)
+    assert list(plan.columns) == PLAN_COLUMNS
+    taken = _completed(h)
+    prereq = h.programs.set_index("program_id")["prerequisites"]
+    for e, p in zip(plan["employee_id"], plan["program_id"], strict=True):
+        assert (e, p) not in taken
+        for q in str(prereq.get(p, "") or "").split(";"):
             if q and q != "nan":
                 assert (e, q) in taken
     assert plan.groupby("employee_id")["rank"].max().max() <= 3
+    assert (plan.groupby("employee_id")["rank"].apply(
+        lambda r: list(r) == list(range(1, len(r) + 1)))).all()
+    ordered = plan.groupby("employee_id")["expected_gain"].apply(
+        lambda g: bool((np.diff(g.to_numpy()) <= 1e-12).all()))
+    assert ordered.all()
+    # programs with prerequisites do reach people who completed them
+    assert set(plan["program_id"]) & set(prereq[prereq.notna()].index)
 
 
-def test_budget_and_exclusions(org):
-    h, _ff, _rec, eff, _gt = org
-    plan = recommend(eff, h, top_k=5, budget_pen=1000.0)
-    assert (plan.groupby("employee_id")["cost_pen"].sum() <= 1000.0).all()
-    someone = eff["employee_id"].iloc[0]
+def test_a_program_in_progress_is_not_recommended_again(org, fitted):
+    h, _ff, _gt = org
+    eff = fitted[DEFAULT_ESTIMATOR][1]
+    first = recommend(eff, h, top_k=1).iloc[0]
+    last = max(h.training_records["period"], key=lambda p: (p[:4], p[-1]))
+    enrol = pd.DataFrame({"employee_id": [first["employee_id"]],
+                          "program_id": [first["program_id"]], "period": [last],
+                          "status": ["enrolled"], "score": [np.nan]})
+    h2 = _with(h, training_records=pd.concat([h.training_records, enrol], ignore_index=True))
+    plan = recommend(eff, h2, top_k=3)
+    mine = plan[plan["employee_id"] == first["employee_id"]]
+    assert first["program_id"] not in set(mine["program_id"])
+
+
+def test_budgets_are_respected(org, fitted):
+    h, _ff, _gt = org
+    eff = fitted[DEFAULT_ESTIMATOR][1]
+    plan = recommend(eff, h, top_k=5, budget_pen=1500.0)
+    assert len(plan)
+    assert (plan.groupby("employee_id")["cost_pen"].sum() <= 1500.0 + 1e-9).all()
+    plan = recommend(eff, h, top_k=5, budget_hours=30.0)
+    assert (plan.groupby("employee_id")["hours"].sum() <= 30.0 + 1e-9).all()
+    both = recommend(eff, h, top_k=5, budget_pen=2000.0, budget_hours=40.0)
+    sums = both.groupby("employee_id")[["cost_pen", "hours"]].sum()
+    assert (sums["cost_pen"] <= 2000.0 + 1e-9).all() and (sums["hours"] <= 40.0 + 1e-9).all()
+    # a budget only removes what does not fit: a generous one changes nothing
+    free = recommend(eff, h, top_k=3)
+    rich = recommend(eff, h, top_k=3, budget_pen=1e9, budget_hours=1e9)
+    pd.testing.assert_frame_equal(free, rich)
+
+
+def test_budget_prefers_gain_per_sol_when_it_binds():
+    programs = pd.DataFrame({"program_id": ["A", "B", "C"], "title_es": ["a", "b", "c"],
+                             "target_skills": ["x", "x", "x"], "hours": [10.0, 10.0, 10.0],
+                             "cost_pen": [1000.0, 500.0, 500.0], "prerequisites": [None] * 3})
+    h = History(pd.DataFrame({"employee_id": ["E1"]}), pd.DataFrame(), programs,
+                pd.DataFrame(columns=["employee_id", "program_id", "period", "status"]))
+    eff = pd.DataFrame({"employee_id": ["E1"] * 3, "program_id": ["A", "B", "C"],
+                        "expected_gain": [0.30, 0.20, 0.20], "low": [0.2, 0.1, 0.1],
+                        "high": [0.4, 0.3, 0.3]})
+    plan = recommend(eff, h, top_k=3, budget_pen=1000.0)
+    assert set(plan["program_id"]) == {"B", "C"}  # 0.40 for S/ 1000 beats 0.30
+    plan = recommend(eff, h, top_k=1, budget_pen=1000.0)
+    assert list(plan["program_id"]) == ["A"]  # one slot: the largest gain that fits
+    tie = eff.assign(expected_gain=0.2)
+    assert recommend(tie, h, top_k=1)["program_id"].iloc[0] in {"B", "C"}  # per sol wins
+
+
+def test_exclude_removes_what_a_person_declined(org, fitted):
+    h, _ff, _gt = org
+    eff = fitted[DEFAULT_ESTIMATOR][1]
     best = recommend(eff, h, top_k=1)
-    first = best.loc[best.employee_id == someone, "program_id"].iloc[0]
+    someone, first = best["employee_id"].iloc[0], best["program_id"].iloc[0]
     again = recommend(eff, h, top_k=3, exclude={someone: {first}})
-    assert first not in set(again.loc[again.employee_id == someone, "program_id"])
+    mine = again[again["employee_id"] == someone]
+    assert len(mine) and first not in set(mine["program_id"])
+    other = best["employee_id"].iloc[1]
+    assert recommend(eff, h, top_k=1, exclude={someone: {first}}).set_index(
+        "employee_id").loc[other, "program_id"] == best.set_index(
+        "employee_id").loc[other, "program_id"]
 
 
-def test_policy_value_beats_simple_rules(org):
-    _h, _ff, _rec, eff, gt = org
-    free = eff.sort_values(["employee_id", "expected_gain"], ascending=[True, False])
-    free["rank"] = free.groupby("employee_id").cumcount() + 1
-    ours = policy_value(free, gt)["pct_oracle"]
-    rand = free.groupby("employee_id").sample(1, random_state=0).assign(rank=1)
-    random_pct = policy_value(rand, gt)["pct_oracle"]
-    assert ours > random_pct + 30, (ours, random_pct)
-    assert ours > 75
-
-
-def test_everything_missing_still_gets_a_plan(org):
-    h, _ff, rec, _eff, _gt = org
-    ff2 = FeatureBuilder().fit(h).transform(h)
-    last = ff2.keys.groupby("employee_id").tail(1).index[0]
-    numeric = [c for c in ff2.X.columns if c not in ff2.categorical]
-    ff2.X.loc[last, numeric] = np.nan
-    eff = rec.effects(ff2)
-    who = ff2.keys.loc[last, "employee_id"]
+@pytest.mark.parametrize("name", ["counterfactual", "uplift"])
+def test_everything_missing_still_gets_a_plan(org, fitted, name):
+    h, ff, _gt = org
+    est, _eff = fitted[name]
+    X = ff.X.copy()
+    latest = ff.keys.groupby("employee_id").tail(1).index
+    who_row = latest[0]
+    X.loc[who_row, :] = np.nan  # every feature, categorical ones included
+    ff2 = type(ff)(X=X, y_rating=ff.y_rating, y_low=ff.y_low, rating_now=ff.rating_now,
+                   keys=ff.keys, categorical=ff.categorical, skills=ff.skills)
+    eff = est.effects(ff2)
+    who = str(ff.keys.loc[who_row, "employee_id"])
+    mine_eff = eff[eff["employee_id"] == who]
+    assert len(mine_eff) == len(h.programs)
+    assert np.isfinite(mine_eff["expected_gain"]).all()
     plan = recommend(eff, h, top_k=3)
     mine = plan[plan["employee_id"] == who]
-    assert len(mine) and mine["low_confidence"].all()
+    assert len(mine) >= 1 and mine["low_confidence"].all()
+    assert not plan["low_confidence"].all()  # most people are not low confidence
 
 
-def test_no_programs_is_a_clear_error(org):
-    h, ff, _rec, _eff, _gt = org
-    empty = type(h)(h.employees, h.performance, h.programs.iloc[0:0], h.training_records,
-                    h.job_roles)
+def test_policy_value_beats_random_and_lowest_skill_rule(org, fitted):
+    h, ff, gt = org
+    eff = fitted[DEFAULT_ESTIMATOR][1]
+    el = eligible_pairs(h)
+    ours = policy_value(recommend(eff, h, top_k=3), gt, eligible=el)
+    assert ours["oracle_over"] == "eligible"
+    assert ours["pct_oracle_all"] <= ours["pct_oracle"]
+
+    rng = np.random.default_rng(0)
+    random_plan = recommend(eff.assign(expected_gain=rng.random(len(eff)), low=0.0, high=1.0),
+                            h, top_k=3)
+    rand = policy_value(random_plan, gt, eligible=el)
+
+    # lowest-skill rule: the program that targets the person's weakest skill
+    latest = ff.keys.groupby("employee_id").tail(1).index
+    skills = ff.X.loc[latest, [f"skill_{s}" for s in ff.skills]]
+    skills.index = ff.keys.loc[latest, "employee_id"].astype(str)
+    targets = h.programs.set_index("program_id")["target_skills"].str.split(";")
+    score = [-min((skills.at[e, f"skill_{s}"] for s in targets[p]
+                   if f"skill_{s}" in skills and pd.notna(skills.at[e, f"skill_{s}"])),
+                  default=5.0)
+             for e, p in zip(eff["employee_id"], eff["program_id"], strict=True)]
+    lowest = policy_value(recommend(eff.assign(expected_gain=score, low=-5.0, high=0.0), h,
+                                    top_k=3), gt, eligible=el)
+    assert ours["pct_oracle"] > rand["pct_oracle"] + 25, (ours, rand)
+    assert ours["pct_oracle"] > lowest["pct_oracle"] + 25, (ours, lowest)
+    assert ours["pct_oracle"] > 75, ours
+    assert ours["precision_at_3"] > rand["precision_at_3"] + 0.15
+
+    # the estimates themselves, ranked over every program, against the all-programs oracle
+    free = eff.sort_values(["employee_id", "expected_gain"], ascending=[True, False])
+    free = free.assign(rank=free.groupby("employee_id").cumcount() + 1)
+    assert policy_value(free, gt)["pct_oracle"] > 75
+
+
+def test_uplift_beats_random_too(org, fitted):
+    h, _ff, gt = org
+    eff = fitted["uplift"][1]
+    el = eligible_pairs(h)
+    ours = policy_value(recommend(eff, h, top_k=3), gt, eligible=el)
+    rng = np.random.default_rng(1)
+    rand = policy_value(recommend(eff.assign(expected_gain=rng.random(len(eff))), h), gt,
+                        eligible=el)
+    assert ours["pct_oracle"] > rand["pct_oracle"] + 15, (ours, rand)
+
+
+def test_policy_value_of_the_oracle_is_100(org):
+    h, _ff, gt = org
+    el = eligible_pairs(h)
+    truth = gt.merge(el, on=["employee_id", "program_id"]).rename(
+        columns={"true_gain": "expected_gain"})
+    best = truth.sort_values(["employee_id", "expected_gain"], ascending=[True, False])
+    best["rank"] = best.groupby("employee_id").cumcount() + 1
+    pv = policy_value(best, gt, eligible=el)
+    assert pv["pct_oracle"] == pytest.approx(100.0)
+    assert pv["precision_at_3"] == pytest.approx(1.0)
+    assert pv["pct_oracle_all"] <= 100.0 + 1e-9
+
+
+def test_program_nobody_took_gets_an_estimate_from_its_declared_gain(org):
+    h, ff, _gt = org
+    pid = "P07"
+    records = h.training_records[h.training_records["program_id"] != pid]
+    low = h.programs.assign(expected_gain=np.where(h.programs["program_id"] == pid, 0.3,
+                                                   h.programs["expected_gain"]))
+    high = h.programs.assign(expected_gain=np.where(h.programs["program_id"] == pid, 1.5,
+                                                    h.programs["expected_gain"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RecommendWarning)
+        est_low = CounterfactualRecommender(n_draws=5, n_models=1).fit(
+            _with(h, training_records=records, programs=low), ff)
+        est_high = CounterfactualRecommender(n_draws=5, n_models=1).fit(
+            _with(h, training_records=records, programs=high), ff)
+    assert pid in est_low.untaken_
+    assert any(pid in w["en"] for w in est_low.warnings_)
+    g_low = est_low.effects().query("program_id == @pid")["expected_gain"]
+    g_high = est_high.effects().query("program_id == @pid")["expected_gain"]
+    assert g_low.mean() > 0
+    assert g_high.mean() > g_low.mean()
+
+
+def test_no_completed_training_falls_back_to_declared_gains(org):
+    h, ff, _gt = org
+    none = _with(h, training_records=h.training_records.iloc[0:0])
+    with pytest.warns(RecommendWarning, match="declared"):
+        est = CounterfactualRecommender(n_draws=5, n_models=1).fit(none, ff)
+    assert est.fallback_
+    assert any("declarada" in w["es"] for w in est.warnings_)
+    eff = est.effects()
+    assert (eff["expected_gain"] >= 0).all() and eff["expected_gain"].max() > 0
+    assert len(recommend(eff, none, top_k=3))
     with pytest.raises(RecommendError) as err:
-        CounterfactualRecommender(n_boot=2).fit(empty, ff)
+        UpliftRecommender().fit(none, ff)
+    assert "capacitaciones" in err.value.es and "training" in err.value.en
+
+
+@pytest.mark.parametrize("cls", [CounterfactualRecommender, UpliftRecommender])
+def test_no_programs_is_a_clear_error(org, cls):
+    h, ff, _gt = org
+    with pytest.raises(RecommendError) as err:
+        cls().fit(_with(h, programs=h.programs.iloc[0:0]), ff)
     assert "programas" in err.value.es and "programs" in err.value.en
+    assert err.value.message("en") == err.value.en
 
 
-def test_program_nobody_took_uses_the_declared_gain(org):
-    h, ff, _rec, _eff, _gt = org
-    records = h.training_records[h.training_records.program_id != "P07"]
-    h2 = type(h)(h.employees, h.performance, h.programs, records, h.job_roles)
-    rec = CounterfactualRecommender(n_boot=2).fit(h2, ff)
-    assert "P07" in rec.warnings_
-    eff = rec.effects()
-    assert eff.loc[eff.program_id == "P07", "expected_gain"].abs().sum() > 0
+def test_empty_effects_give_an_empty_plan(org):
+    h, _ff, _gt = org
+    empty = pd.DataFrame(columns=["employee_id", "program_id", "expected_gain", "low", "high"])
+    plan = recommend(empty, h)
+    assert list(plan.columns) == PLAN_COLUMNS and plan.empty

@@ -1,0 +1,694 @@
+"""What a training program did, learned from the history alone.
+
+Building blocks of :mod:`core.recommend`:
+
+* :func:`panel` - one row per (employee, quarter t) whose quarter t+1 is known: the features
+  at t, the skill, KPI and rating changes from t to t+1, and the programs completed in t.
+* :class:`SkillGainModel` - the extra skill change a program brings to each skill it
+  targets, beyond what comparable people gained without training (on-the-job learning and
+  regression to the mean included), as a function of the expected gap to the role's target;
+  pooled across programs and skills, each program's, skill's and (program, skill)'s own
+  deviation ridge-shrunk toward the pool, the catalog's declared gain as a covariate (and
+  the fallback when nobody completed anything).
+* :class:`KPIGainModel` - the same for next quarter's KPIs, by their standardised level,
+  kept for a KPI only where it predicts better than no effect in cross-validation.
+* :class:`ResponseModel` - the next-quarter rating as a function of the features a program
+  can move and of context it cannot (skills, gaps, role, tenure, ...): a bag of LightGBM
+  models fitted on employee-bootstrap samples with two generic shape constraints (more skill
+  never lowers the prediction, a larger gap never raises it). The counterfactual of
+  :class:`core.recommend.CounterfactualRecommender` moves along it.
+* :func:`ridge_draws` / :func:`choose_ridge_scale` - the shrinkage fits shared by these and
+  by the uplift learner: ridge with cross-validated shrinkage, and draws from a sandwich
+  covariance clustered by employee for the intervals.
+
+Nothing here knows how any particular data set was generated.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from threadpoolctl import threadpool_limits
+
+from core.contract import KPI_PREFIX, SKILL_MAX, SKILL_MIN, SKILL_PREFIX, period_key
+from core.features import FeatureFrame, History, role_targets
+
+# Knots of the piecewise-linear gain curve in the gap to the role's target (skill levels).
+GAP_KNOTS = (0.5, 1.0, 2.0)
+GAP_CAP = 4.0
+N_BASIS = len(GAP_KNOTS) + 2
+# Ridge penalties (in rows' worth of evidence): the pooled curve is barely penalised, the
+# deviations of one program / one skill / one (program, skill) pair are shrunk toward it.
+# A common factor on the deviations is chosen by grouped cross-validation.
+RIDGE_POOL = 1.0
+RIDGE_PROGRAM = 20.0
+RIDGE_SKILL = 10.0
+RIDGE_PAIR = 30.0
+RIDGE_SCALES = (0.3, 1.0, 3.0)
+CV_FOLDS = 5
+MIN_ROWS = 10  # fewer completer-skill rows than this: the declared gains are used instead
+NOMINAL_GAIN = 0.5  # skill levels, when the catalog declares no gain and nothing was learned
+
+
+def n_workers() -> int:
+    """CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_parallel(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Run callables on a thread per CPU (LightGBM releases the GIL; one thread each)."""
+    if len(tasks) <= 1 or n_workers() == 1:
+        return [t() for t in tasks]
+    with ThreadPoolExecutor(max_workers=min(n_workers(), len(tasks))) as pool:
+        return list(pool.map(lambda t: t(), tasks))
+
+
+def program_skills(history: History) -> dict[str, list[str]]:
+    """Program -> the skills it declares as targets (only skills present in the data)."""
+    known = set(history.skills)
+    out: dict[str, list[str]] = {}
+    progs = history.programs
+    targets = progs["target_skills"] if "target_skills" in progs else pd.Series(
+        "", index=progs.index)
+    for pid, skills in zip(progs["program_id"].astype(str), targets.fillna(""), strict=True):
+        wanted = [s.strip().removeprefix(SKILL_PREFIX) for s in str(skills).split(";")]
+        out[pid] = list(dict.fromkeys(s for s in wanted if s in known))
+    return out
+
+
+def declared_gains(history: History) -> dict[str, float]:
+    """The catalog's declared gain per program (skill levels), where it gives one."""
+    progs = history.programs
+    if "expected_gain" not in progs:
+        return {}
+    vals = pd.to_numeric(progs["expected_gain"], errors="coerce")
+    return {str(p): float(v) for p, v in zip(progs["program_id"], vals, strict=True)
+            if pd.notna(v)}
+
+
+def gap_basis(gap: np.ndarray) -> np.ndarray:
+    """Piecewise-linear basis of the gap: intercept, then one slope per segment."""
+    g = np.clip(np.nan_to_num(np.asarray(gap, dtype=float), nan=0.0), 0.0, GAP_CAP)
+    cols = [np.ones_like(g)]
+    lo = 0.0
+    for k in (*GAP_KNOTS, GAP_CAP):
+        cols.append(np.clip(g - lo, 0.0, k - lo))
+        lo = k
+    return np.column_stack(cols)
+
+
+def employee_folds(groups: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Fold number of each row, all rows of one employee in the same fold."""
+    _u, inv = np.unique(np.asarray(groups).astype(str), return_inverse=True)
+    return np.random.default_rng(seed).integers(0, k, len(_u))[inv]
+
+
+def bootstrap_weights(groups: np.ndarray, n: int, seed: int) -> list[np.ndarray]:
+    """``n`` row-weight vectors; the first all ones, the others an employee bootstrap."""
+    codes = pd.factorize(np.asarray(groups))[0]
+    ng = int(codes.max()) + 1 if len(codes) else 0
+    rng = np.random.default_rng(seed)
+    out = [np.ones(len(codes))]
+    for _ in range(1, n):
+        out.append(np.bincount(rng.integers(0, ng, ng), minlength=ng)[codes].astype(float))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Panel of transitions
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Panel:
+    """Quarter-to-quarter transitions aligned with ``X`` (a subset of ``ff.X`` rows)."""
+
+    X: pd.DataFrame
+    employee_id: np.ndarray
+    skill_change: pd.DataFrame  # skill -> level at t+1 minus level at t (NaN when unknown)
+    kpi_change: pd.DataFrame  # KPI column -> value at t+1 minus value at t (clipped values)
+    rating_change: np.ndarray  # rating at t+1 minus rating at t (NaN when unknown)
+    treatments: list[tuple[str, ...]]  # programs completed in quarter t
+    any_record: np.ndarray  # any training record (completed, enrolled, dropped) in t
+
+    @property
+    def treated(self) -> np.ndarray:
+        return np.array([len(t) > 0 for t in self.treatments], dtype=bool)
+
+    def took(self, program_id: str) -> np.ndarray:
+        return np.array([program_id in t for t in self.treatments], dtype=bool)
+
+
+def kpi_columns(columns: Sequence[str]) -> list[str]:
+    """The KPI value columns of a feature matrix (not their outlier flags)."""
+    return [c for c in columns if c.startswith(KPI_PREFIX) and not c.endswith("_outlier")]
+
+
+def completed_records(history: History) -> pd.DataFrame:
+    trs = history.training_records
+    if trs is None or trs.empty or "status" not in trs:
+        return pd.DataFrame(columns=["employee_id", "program_id", "period"])
+    done = trs[trs["status"].astype(str).str.lower() == "completed"]
+    return done.astype({"employee_id": str, "program_id": str, "period": str})
+
+
+def panel(history: History, ff: FeatureFrame) -> Panel:
+    """Transitions t -> t+1 of consecutive quarters, with the programs completed in t."""
+    keys = ff.keys
+    pk = keys["period"].astype(str).map(period_key).to_numpy()
+    emp = keys["employee_id"].astype(str).to_numpy()
+    order = np.lexsort((pk, emp))
+    nxt = np.full(len(keys), -1)
+    same = (emp[order][1:] == emp[order][:-1]) & (pk[order][1:] - pk[order][:-1] == 1)
+    nxt[order[:-1][same]] = order[1:][same]
+    rows = np.flatnonzero(nxt >= 0)
+    X = ff.X.iloc[rows]
+    changes = {}
+    for s in ff.skills:
+        col = SKILL_PREFIX + s
+        if col in ff.X:
+            v = ff.X[col].to_numpy(dtype=float)
+            changes[s] = v[nxt[rows]] - v[rows]
+    skill_change = pd.DataFrame(changes, index=X.index)
+    kchanges = {}
+    for k in kpi_columns(ff.X.columns):
+        v = ff.X[k].to_numpy(dtype=float)
+        kchanges[k] = v[nxt[rows]] - v[rows]
+    kpi_change = pd.DataFrame(kchanges, index=X.index)
+    r = ff.rating_now.to_numpy(dtype=float)
+    rating_change = r[nxt[rows]] - r[rows]
+
+    done: dict[tuple[str, str], set[str]] = {}
+    for e, p, q in completed_records(history)[["employee_id", "period", "program_id"]
+                                             ].itertuples(index=False):
+        done.setdefault((e, p), set()).add(q)
+    anyrec: set[tuple[str, str]] = set()
+    trs = history.training_records
+    if trs is not None and len(trs):
+        anyrec = set(zip(trs["employee_id"].astype(str), trs["period"].astype(str),
+                         strict=True))
+    per = keys["period"].astype(str).to_numpy()
+    treatments = [tuple(sorted(done.get((emp[i], per[i]), ()))) for i in rows]
+    any_record = np.array([(emp[i], per[i]) in anyrec for i in rows], dtype=bool)
+    return Panel(X=X, employee_id=emp[rows], skill_change=skill_change,
+                 kpi_change=kpi_change, rating_change=rating_change, treatments=treatments,
+                 any_record=any_record)
+
+
+# --------------------------------------------------------------------------------------------
+# Skill gains
+# --------------------------------------------------------------------------------------------
+
+
+def _control_features(columns: Sequence[str], skill: str) -> list[str]:
+    """What predicts a skill's change without training: its level, gap and trend, the
+    person's rating and trend, tenure, role, quarter and earlier training."""
+    want = [SKILL_PREFIX + skill, f"{SKILL_PREFIX}{skill}_delta", f"gap_{skill}",
+            f"trained_{skill}", "rating", "rating_lag1", "rating_delta", "rating_mean4",
+            "tenure_years", "quarter", "gap_weighted", "skills_missing",
+            "programs_completed", "quarters_since_training", "job_role"]
+    cols = set(columns)
+    return [c for c in want if c in cols]
+
+
+CONTROL_PARAMS = {"objective": "regression", "learning_rate": 0.1, "num_leaves": 15,
+                  "min_data_in_leaf": 40, "max_bin": 63, "lambda_l2": 5.0,
+                  "verbose": -1, "num_threads": 1, "min_data_per_group": 20,
+                  "cat_smooth": 5.0}
+CONTROL_ROUNDS = 80
+
+
+def role_of(X: pd.DataFrame) -> np.ndarray:
+    if "job_role" in X:
+        return X["job_role"].astype(object).to_numpy()
+    return np.full(len(X), None, dtype=object)
+
+
+class SkillGainModel:
+    """Extra next-quarter skill level caused by each program, by gap to the role target.
+
+    For each skill, a LightGBM model of its change among people with no training record
+    that quarter (on the features the assignment depended on: level, gap, trend, rating)
+    gives what a completer would have gained anyway - on-the-job learning and regression to
+    the mean - and, added to today's level, the expected level next quarter. The completers'
+    excess change is regressed on a piecewise-linear basis of the expected gap, jointly for
+    every (program, targeted skill): a pooled curve, a curve scaled by the declared gain, and
+    each program's, skill's and pair's deviation, ridge-shrunk toward the pool (a thinly
+    attended program borrows from the rest; one nobody took gets the pooled and declared-gain
+    curve). The shrinkage is chosen by cross-validation over employees. ``coef_`` holds the
+    estimate (row 0) and draws from its sampling distribution (a sandwich covariance
+    clustered by employee).
+
+    Without any completion to learn from (``fallback_``), a program adds its declared gain
+    (or :data:`NOMINAL_GAIN`) to each target skill, scaled by the gap up to one level.
+    """
+
+    def __init__(self, n_draws: int = 50, random_state: int = 0):
+        self.n_draws = n_draws
+        self.random_state = random_state
+
+    # -- design ------------------------------------------------------------------------
+    def _design(self, program: str, skill: str, gap: np.ndarray) -> np.ndarray:
+        """Design rows (n, n_coef) of one (program, skill) at these gaps."""
+        B = gap_basis(gap)
+        nb = N_BASIS
+        out = np.zeros((len(B), self.n_coef_))
+        out[:, 0:nb] = B
+        out[:, nb:2 * nb] = B * self.declared_scaled_.get(program, 0.0)
+        for block in (self.program_block_.get(program), self.skill_block_.get(skill),
+                      self.pair_block_.get((program, skill))):
+            if block is not None:
+                out[:, block:block + nb] = B
+        return out
+
+    def _expected_gap(self, X: pd.DataFrame, skill: str) -> np.ndarray:
+        """Gap to the role's target of the level expected next quarter without training."""
+        col = SKILL_PREFIX + skill
+        level = X[col].to_numpy(dtype=float) if col in X else np.full(len(X), np.nan)
+        booster = self.baseline_.get(skill)
+        if booster is not None:
+            level = level + booster.predict(X[self.control_features_[skill]])
+        target = np.full(len(X), np.nan)
+        if skill in self.targets_.columns:
+            tmap = self.targets_[skill].to_dict()
+            target = np.array([tmap.get(r, np.nan) for r in role_of(X)], dtype=float)
+        gap = np.where(np.isnan(target), 0.0, np.clip(target - level, 0.0, None))
+        observed = X[f"gap_{skill}"].to_numpy(dtype=float) if f"gap_{skill}" in X else gap
+        return np.where(np.isnan(gap), np.nan_to_num(observed, nan=0.0), gap)
+
+    def fit(self, history: History, ff: FeatureFrame, pnl: Panel | None = None
+            ) -> SkillGainModel:
+        pnl = pnl if pnl is not None else panel(history, ff)
+        self.skills_ = [s for s in ff.skills if s in pnl.skill_change]
+        self.program_skills_ = program_skills(history)
+        self.declared_ = declared_gains(history)
+        self.targets_ = role_targets(history)
+        dvals = np.array([v for v in self.declared_.values() if v > 0])
+        dmean = float(dvals.mean()) if len(dvals) else 1.0
+        self.declared_scaled_ = {p: v / dmean - 1.0 for p, v in self.declared_.items()}
+        programs = sorted(self.program_skills_)
+        nb = N_BASIS
+        offset = 2 * nb
+        self.program_block_, self.skill_block_, self.pair_block_ = {}, {}, {}
+        pen = [RIDGE_POOL] * (2 * nb)
+        kinds = ["pool"] * (2 * nb)
+        for p in programs:
+            self.program_block_[p] = offset
+            offset += nb
+            pen += [RIDGE_PROGRAM] * nb
+            kinds += ["dev"] * nb
+        for s in self.skills_:
+            self.skill_block_[s] = offset
+            offset += nb
+            pen += [RIDGE_SKILL] * nb
+            kinds += ["dev"] * nb
+        for p in programs:
+            for s in self.program_skills_[p]:
+                if s in self.skill_block_:
+                    self.pair_block_[(p, s)] = offset
+                    offset += nb
+                    pen += [RIDGE_PAIR] * nb
+                    kinds += ["dev"] * nb
+        self.n_coef_ = offset
+        base_pen = np.array(pen)
+        base_pen[0] = 1e-3
+        is_dev = np.array(kinds) == "dev"
+        self.n_treated_ = {p: int(pnl.took(p).sum()) for p in programs}
+        self.untaken_ = sorted(p for p, n in self.n_treated_.items() if n == 0)
+
+        X = pnl.X
+        treated = pnl.treated
+        control = ~pnl.any_record & ~treated
+        self.control_features_ = {s: _control_features(X.columns, s) for s in self.skills_}
+        self.baseline_: dict[str, lgb.Booster] = {}
+
+        def fit_control(s: str):
+            change = pnl.skill_change[s].to_numpy()
+            ctrl = control & ~np.isnan(change)
+            if ctrl.sum() < 30:
+                return s, None
+            cols = self.control_features_[s]
+            data = lgb.Dataset(X.loc[ctrl, cols], change[ctrl],
+                               categorical_feature=[c for c in cols if c == "job_role"])
+            return s, lgb.train({**CONTROL_PARAMS, "seed": self.random_state}, data,
+                                num_boost_round=CONTROL_ROUNDS)
+
+        targeted = {s for p in programs for s in self.program_skills_[p]}
+        has_rows = treated.any()
+        self.baseline_ = dict(run_parallel([
+            (lambda s=s: fit_control(s)) for s in self.skills_
+            if s in targeted and has_rows]))
+        self.baseline_ = {s: b for s, b in self.baseline_.items() if b is not None}
+
+        blocks, ys, groups = [], [], []
+        for s in self.baseline_:
+            change = pnl.skill_change[s].to_numpy()
+            progs_s = [p for p in programs if s in self.program_skills_[p]]
+            took = {p: pnl.took(p) for p in progs_s}
+            rows = np.zeros(len(X), dtype=bool)
+            for m in took.values():
+                rows |= m
+            rows &= ~np.isnan(change)
+            idx = np.flatnonzero(rows)
+            if not len(idx):
+                continue
+            Xs = X.iloc[idx]
+            expected = self.baseline_[s].predict(Xs[self.control_features_[s]])
+            gap = self._expected_gap(Xs, s)
+            A = np.zeros((len(idx), self.n_coef_))
+            for p in progs_s:
+                m = took[p][idx]
+                if m.any():
+                    A[m] += self._design(p, s, gap[m])
+            blocks.append(A)
+            ys.append(change[idx] - expected)
+            groups.append(pnl.employee_id[idx])
+        self.n_rows_ = int(sum(len(y) for y in ys))
+        self.fallback_ = self.n_rows_ < MIN_ROWS
+        if self.fallback_:
+            self.coef_ = None
+            self.ridge_scale_ = None
+            return self
+        A = sparse.csr_matrix(np.vstack(blocks))
+        y = np.concatenate(ys)
+        grp = np.concatenate(groups)
+        self.ridge_scale_ = choose_ridge_scale(A, y, grp, base_pen, is_dev, self.random_state)
+        self.penalty_ = np.where(is_dev, base_pen * self.ridge_scale_, base_pen)
+        self.coef_ = ridge_draws(A, y, grp, self.penalty_, self.n_draws, self.random_state)
+        self.residual_sd_ = float(np.std(y - A @ self.coef_[0]))
+        return self
+
+    # -- prediction --------------------------------------------------------------------
+    def expected_gaps(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Skill -> expected gap of each row next quarter without training."""
+        return {s: self._expected_gap(X, s) for s in self.skills_
+                if SKILL_PREFIX + s in X}
+
+    def gains(self, X: pd.DataFrame, program_id: str,
+              gaps: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Skill -> (n_draws, n_rows) expected extra levels next quarter; draw 0 is the
+        estimate, the others are draws from its sampling distribution. Never negative,
+        never above the scale's maximum. ``gaps``: :meth:`expected_gaps` of ``X``, when
+        already computed."""
+        out: dict[str, np.ndarray] = {}
+        program_id = str(program_id)
+        for s in self.program_skills_.get(program_id, []):
+            col = SKILL_PREFIX + s
+            if col not in X:
+                continue
+            gap = gaps[s] if gaps is not None and s in gaps else self._expected_gap(X, s)
+            if self.coef_ is None:
+                decl = self.declared_.get(program_id, NOMINAL_GAIN)
+                g = np.tile(decl * np.clip(gap, 0.0, 1.0), (self.n_draws, 1))
+            else:
+                g = self.coef_ @ self._design(program_id, s, gap).T
+            room = (SKILL_MAX - X[col].fillna(SKILL_MIN).to_numpy(dtype=float)).clip(0)
+            out[s] = np.clip(g, 0.0, room)
+        return out
+
+
+def choose_ridge_scale(A, y: np.ndarray, groups: np.ndarray, base_pen: np.ndarray,
+                       is_dev: np.ndarray, seed: int, scales=RIDGE_SCALES,
+                       return_error: bool = False):
+    """The factor on the deviation penalties with the least error in cross-validation over
+    employees (the pooled terms keep their penalty); with ``return_error``, also that
+    cross-validated sum of squared errors."""
+    folds = employee_folds(groups, CV_FOLDS, seed)
+    parts = list(np.unique(folds))
+    if len(parts) < 2:
+        return (1.0, float(np.sum(y ** 2))) if return_error else 1.0
+    with threadpool_limits(1):
+        gram = A.T @ A
+        gram = gram.toarray() if sparse.issparse(gram) else np.asarray(gram)
+        rhs = A.T @ y
+        stats = []
+        for f in parts:
+            te = folds == f
+            At = A[te]
+            g = At.T @ At
+            stats.append((te, g.toarray() if sparse.issparse(g) else g, At.T @ y[te]))
+        best, best_err = 1.0, np.inf
+        for scale in scales:
+            pen = np.diag(np.where(is_dev, base_pen * scale, base_pen))
+            err = 0.0
+            for te, g_te, r_te in stats:
+                c = np.linalg.solve(gram - g_te + pen, rhs - r_te)
+                err += float(np.sum((y[te] - A[te] @ c) ** 2))
+            if err < best_err - 1e-9:
+                best, best_err = scale, err
+    return (best, best_err) if return_error else best
+
+
+def ridge_draws(A, y: np.ndarray, groups: np.ndarray, penalty: np.ndarray, n_draws: int,
+                seed: int) -> np.ndarray:
+    """Ridge coefficients (row 0) and ``n_draws - 1`` draws from their sampling
+    distribution: normal, with a sandwich covariance clustered by ``groups`` (employees), so
+    several rows of one person count as one piece of evidence."""
+    with threadpool_limits(1):
+        gram = A.T @ A
+        gram = gram.toarray() if sparse.issparse(gram) else np.asarray(gram)
+        H = gram + np.diag(penalty)
+        coef = np.linalg.solve(H, A.T @ y)
+        if n_draws <= 1:
+            return coef[None, :]
+        resid = y - A @ coef
+        codes, uniq = pd.factorize(np.asarray(groups))
+        G = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
+                              shape=(len(uniq), len(codes)))
+        scores = G @ (sparse.diags(resid) @ A)
+        scores = scores.toarray() if sparse.issparse(scores) else np.asarray(scores)
+        ng = max(len(uniq), 2)
+        meat = scores.T @ scores * ng / (ng - 1)
+        Hinv = np.linalg.inv(H)
+        cov = Hinv @ meat @ Hinv
+        vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
+        root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+        z = np.random.default_rng(seed).standard_normal((n_draws - 1, len(coef)))
+        return np.vstack([coef, coef + z @ root.T])
+
+
+# --------------------------------------------------------------------------------------------
+# KPI gains
+# --------------------------------------------------------------------------------------------
+
+KPI_BASIS = 3  # intercept, slope in the standardised level, extra slope above the median
+KPI_RIDGE_POOL = 1.0
+KPI_RIDGE_PROGRAM = 10.0
+KPI_SCALES = (1.0, 3.0, 10.0, 30.0, 100.0)
+KPI_MIN_IMPROVEMENT = 0.01  # share of the squared error a KPI channel must remove in CV
+KPI_MIN_ROWS = 50
+
+
+def _kpi_basis(z: np.ndarray) -> np.ndarray:
+    return np.column_stack([np.ones_like(z), z, np.maximum(z, 0.0)])
+
+
+class KPIGainModel:
+    """What each program did to next quarter's KPIs, where the data show it did anything.
+
+    Training may pay off through KPIs (fewer complaints, punctuality) as well as through
+    the skills it declares. For each KPI: a LightGBM model of its change among people with
+    no training that quarter, and the completers' excess change (in robust standard units)
+    regressed on a piecewise-linear function of their standardised level, pooled across
+    programs with ridge-shrunk program deviations. A KPI becomes a channel (``active_``)
+    only when this removes at least :data:`KPI_MIN_IMPROVEMENT` of the squared error in
+    cross-validation over employees, against no effect at all.
+    """
+
+    def __init__(self, n_draws: int = 50, random_state: int = 0):
+        self.n_draws = n_draws
+        self.random_state = random_state
+
+    def fit(self, history: History, ff: FeatureFrame, pnl: Panel | None = None
+            ) -> KPIGainModel:
+        pnl = pnl if pnl is not None else panel(history, ff)
+        self.programs_ = sorted(program_skills(history))
+        self.program_index_ = {p: i for i, p in enumerate(self.programs_)}
+        self.kpis_ = kpi_columns(ff.X.columns)
+        self.scale_: dict[str, tuple[float, float]] = {}
+        for k in self.kpis_:
+            v = ff.X[k].to_numpy(dtype=float)
+            if np.isnan(v).all():
+                continue
+            q1, med, q3 = np.nanpercentile(v, [25, 50, 75])
+            spread = (q3 - q1) / 1.349 if q3 > q1 else float(np.nanstd(v))
+            self.scale_[k] = (float(med), float(spread) if spread > 0 else 1.0)
+        X = pnl.X
+        treated = pnl.treated
+        control = ~pnl.any_record & ~treated
+        nb = KPI_BASIS
+        self.n_coef_ = nb * (1 + len(self.programs_))
+        base_pen = np.r_[np.full(nb, KPI_RIDGE_POOL),
+                         np.full(nb * len(self.programs_), KPI_RIDGE_PROGRAM)]
+        is_dev = np.r_[np.zeros(nb, bool), np.ones(nb * len(self.programs_), bool)]
+        self.coef_: dict[str, np.ndarray] = {}
+        self.cv_gain_: dict[str, float] = {}
+
+        def one(k: str):
+            change = pnl.kpi_change[k].to_numpy()
+            ctrl = control & ~np.isnan(change)
+            rows = np.flatnonzero(treated & ~np.isnan(change))
+            if k not in self.scale_ or ctrl.sum() < 30 or len(rows) < KPI_MIN_ROWS:
+                return k, None, 0.0
+            cols = self._control_features(X.columns, k)
+            booster = lgb.train({**CONTROL_PARAMS, "seed": self.random_state},
+                                lgb.Dataset(X.loc[ctrl, cols], change[ctrl],
+                                            categorical_feature=[c for c in cols
+                                                                 if c == "job_role"]),
+                                num_boost_round=CONTROL_ROUNDS)
+            Xr = X.iloc[rows]
+            _med, spread = self.scale_[k]
+            y = (change[rows] - booster.predict(Xr[cols])) / spread
+            A = np.zeros((len(rows), self.n_coef_))
+            B = _kpi_basis(self._z(Xr, k))
+            A[:, :nb] = B
+            for p, i in self.program_index_.items():
+                m = pnl.took(p)[rows]
+                A[m, nb * (1 + i):nb * (2 + i)] += B[m]
+            grp = pnl.employee_id[rows]
+            scale, err = choose_ridge_scale(A, y, grp, base_pen, is_dev, self.random_state,
+                                            KPI_SCALES, return_error=True)
+            gain = 1.0 - err / max(float(np.sum(y ** 2)), 1e-12)
+            if gain < KPI_MIN_IMPROVEMENT:
+                return k, None, gain
+            pen = np.where(is_dev, base_pen * scale, base_pen)
+            return k, ridge_draws(A, y, grp, pen, self.n_draws, self.random_state), gain
+
+        for k, coef, gain in run_parallel([(lambda k=k: one(k)) for k in self.kpis_]):
+            self.cv_gain_[k] = float(gain)
+            if coef is not None:
+                self.coef_[k] = coef
+        self.active_ = sorted(self.coef_)
+        return self
+
+    @staticmethod
+    def _control_features(columns: Sequence[str], kpi: str) -> list[str]:
+        want = [kpi, f"{kpi}_outlier", "rating", "rating_lag1", "rating_delta", "rating_mean4",
+                "tenure_years", "quarter", "gap_weighted", "skills_missing",
+                "programs_completed", "quarters_since_training", "job_role"]
+        cols = set(columns)
+        return [c for c in want if c in cols]
+
+    def _z(self, X: pd.DataFrame, kpi: str) -> np.ndarray:
+        med, spread = self.scale_[kpi]
+        v = X[kpi].to_numpy(dtype=float) if kpi in X else np.full(len(X), np.nan)
+        return np.nan_to_num(np.clip((v - med) / spread, -3.0, 3.0), nan=0.0)
+
+    def shifts(self, X: pd.DataFrame, program_id: str) -> dict[str, np.ndarray]:
+        """Active KPI -> (n_draws, n_rows) expected change next quarter (KPI units)."""
+        out = {}
+        i = self.program_index_.get(str(program_id))
+        nb = KPI_BASIS
+        for k, coef in self.coef_.items():
+            c = coef[:, :nb].copy()
+            if i is not None:
+                c += coef[:, nb * (1 + i):nb * (2 + i)]
+            out[k] = (c @ _kpi_basis(self._z(X, k)).T) * self.scale_[k][1]
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# Response: next-quarter rating from what a program can move
+# --------------------------------------------------------------------------------------------
+
+
+def response_features(columns: Sequence[str], categorical: Sequence[str],
+                      kpis: Sequence[str] = ()) -> list[str]:
+    """Skills, gaps, role and context (and the KPIs in ``kpis``); not the other KPIs and
+    the rating, which the skills themselves drive.
+
+    The counterfactual moves skills (and the KPIs a program measurably moves) and leaves
+    every other feature where it is; a feature that the skills drive would absorb part of
+    their effect and shrink the estimate, so the response model does without them.
+    """
+    keep = []
+    extra = set(kpis)
+    for c in columns:
+        if c in categorical or c in extra:
+            keep.append(c)
+        elif c.startswith(SKILL_PREFIX) and not c.endswith("_delta"):
+            keep.append(c)
+        elif c.startswith(("gap_", "trained_")) or c in (
+                "tenure_years", "quarter", "programs_completed", "quarters_since_training",
+                "skills_missing"):
+            keep.append(c)
+    return keep
+
+
+def monotone_constraints(columns: Sequence[str]) -> list[int]:
+    """More of a skill never lowers the prediction; a larger gap never raises it."""
+    out = []
+    for c in columns:
+        if c.startswith(SKILL_PREFIX) and not c.endswith("_delta"):
+            out.append(1)
+        elif c.startswith("gap_"):
+            out.append(-1)
+        else:
+            out.append(0)
+    return out
+
+
+RESPONSE_PARAMS = {"objective": "regression", "learning_rate": 0.05, "num_leaves": 15,
+                   "max_depth": 6, "min_data_in_leaf": 20, "feature_fraction": 0.9,
+                   "lambda_l2": 1.0, "min_data_per_group": 20, "cat_smooth": 5.0,
+                   "max_bin": 127, "verbose": -1, "num_threads": 1,
+                   "monotone_constraints_method": "basic"}
+RESPONSE_ROUNDS = 300
+
+
+class ResponseModel:
+    """Next-quarter rating from skills, gaps and context: a bag of constrained LightGBMs.
+
+    Member 0 is fitted on every labelled row, the others on employee-bootstrap samples (the
+    spread of their predicted differences is the response's share of the uncertainty). The
+    point prediction is the average of the members.
+    """
+
+    def __init__(self, n_models: int = 4, rounds: int = RESPONSE_ROUNDS,
+                 kpis: Sequence[str] = (), random_state: int = 0):
+        self.n_models = n_models
+        self.rounds = rounds
+        self.kpis = kpis
+        self.random_state = random_state
+
+    def fit(self, ff: FeatureFrame) -> ResponseModel:
+        lab = ff.labelled
+        self.categorical_ = [c for c in ff.categorical if c in ff.X.columns]
+        self.feature_names_ = response_features(list(ff.X.columns), self.categorical_,
+                                                list(self.kpis))
+        X = ff.X.loc[lab, self.feature_names_]
+        y = ff.y_rating.loc[lab].to_numpy(dtype=float)
+        emp = ff.keys.loc[lab, "employee_id"].to_numpy()
+        params = {**RESPONSE_PARAMS,
+                  "monotone_constraints": monotone_constraints(self.feature_names_)}
+        weights = bootstrap_weights(emp, self.n_models, self.random_state)
+
+        def one(k: int) -> lgb.Booster:
+            data = lgb.Dataset(X, y, weight=weights[k], categorical_feature=self.categorical_)
+            return lgb.train({**params, "seed": self.random_state + k}, data,
+                             num_boost_round=self.rounds)
+
+        self.models_ = run_parallel([(lambda k=k: one(k)) for k in range(self.n_models)])
+        return self
+
+    def predict_member(self, X: pd.DataFrame, k: int) -> np.ndarray:
+        return self.models_[k].predict(X[self.feature_names_])
+
+    def predict_each(self, X: pd.DataFrame) -> np.ndarray:
+        """(n_models, n_rows) predictions."""
+        Xf = X[self.feature_names_]
+        return np.array([m.predict(Xf) for m in self.models_])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self.predict_each(X).mean(axis=0)
