@@ -6,13 +6,15 @@ PORT   ?= 8501
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
 
-.PHONY: run test e2e lint bench chromium clean-db help
+.PHONY: run test e2e lint bench bench-engine bench-pages chromium clean-db help
 
 help:
 	@echo "make run    - install, seed the demo organization if the database is empty, start on :$(PORT)"
 	@echo "make test   - install test tools and run the test suite (SQLite and PostgreSQL)"
 	@echo "make e2e    - real-browser tests in headless Chromium"
 	@echo "make bench  - ingest benchmarks (prints a table)"
+	@echo "make bench-engine - recommendation benchmark of issue 3 (python -m core bench)"
+	@echo "make bench-pages  - page speed on a 5,000-employee organization (AppTest)"
 	@echo "make lint   - ruff"
 
 $(BIN)/python:
@@ -45,6 +47,12 @@ lint: $(DEV_STAMP)
 
 bench: $(RUNTIME_STAMP)
 	$(BIN)/python -m benchmarks.ingest_bench
+
+bench-engine: $(RUNTIME_STAMP)
+	$(BIN)/python -m core bench
+
+bench-pages: $(RUNTIME_STAMP)
+	$(BIN)/python -m benchmarks.page_bench
 
 clean-db:
 	rm -f data/app.db data/app.db-wal data/app.db-shm
