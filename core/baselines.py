@@ -82,39 +82,12 @@ def _split_list(value) -> list[str]:
 
 
 def eligible_programs(history: History, employees: list[str] | pd.Index) -> pd.DataFrame:
-    """``employee_id, program_id`` pairs a plan may contain.
+    """``employee_id, program_id`` pairs a plan may contain: the same rule as our plans
+    (:func:`core.recommend.eligible_pairs`) - not completed, not enrolled in now, each
+    prerequisite completed."""
+    from core.recommend import eligible_pairs
 
-    A program is eligible when the employee has not completed it, is not enrolled in it now,
-    and has completed each of its prerequisites.
-    """
-    progs = history.programs
-    pids = progs["program_id"].astype(str).tolist()
-    prereq = {str(p): _split_list(v) for p, v in
-              zip(progs["program_id"], progs.get("prerequisites", pd.Series(
-                  [None] * len(progs))), strict=True)}
-    trs = history.training_records
-    done: dict[str, set[str]] = {}
-    busy: dict[str, set[str]] = {}
-    if trs is not None and len(trs):
-        ok = trs[trs["status"] == "completed"]
-        for eid, p in zip(ok["employee_id"].astype(str), ok["program_id"].astype(str),
-                          strict=True):
-            done.setdefault(eid, set()).add(p)
-        last = max(trs["period"].map(period_key))
-        enr = trs[(trs["status"] == "enrolled") & (trs["period"].map(period_key) == last)]
-        for eid, p in zip(enr["employee_id"].astype(str), enr["program_id"].astype(str),
-                          strict=True):
-            busy.setdefault(eid, set()).add(p)
-    rows_e, rows_p = [], []
-    for eid in map(str, employees):
-        d = done.get(eid, set())
-        b = busy.get(eid, set())
-        for p in pids:
-            if p in d or p in b or not set(prereq[p]) <= d:
-                continue
-            rows_e.append(eid)
-            rows_p.append(p)
-    return pd.DataFrame({"employee_id": rows_e, "program_id": rows_p})
+    return eligible_pairs(history, pd.Index([str(e) for e in employees]))
 
 
 def _rank(pairs: pd.DataFrame, score: np.ndarray, top_k: int,

@@ -21,7 +21,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -36,11 +36,13 @@ __all__ = [
     "FeatureInfo",
     "contributions_frame",
     "describe_feature",
+    "explain_plans",
     "explain_prediction",
     "explain_recommendation",
     "feature_label",
     "format_value",
     "global_importance",
+    "plan_reasons",
     "shap_values",
 ]
 
@@ -178,6 +180,7 @@ def _readable(name: str) -> str:
     return out[0].upper() + out[1:]
 
 
+@lru_cache(maxsize=8192)
 def _norm(name: str) -> str:
     """Lowercase ASCII snake case, for matching a program's target to a feature name."""
     text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
@@ -257,18 +260,21 @@ def feature_label(name: str, lang: str = "es") -> str:
 def _is_missing(value: object) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
-    try:
-        return bool(isinstance(value, float | np.floating) and math.isnan(value))
-    except TypeError:
-        return False
+    if isinstance(value, float | np.floating):
+        return bool(value != value)  # NaN
+    return False
+
+
+_TRAILING_ZEROS = re.compile(r"-?[\d,]+\.0+")
+_MINUS_ZERO = re.compile(r"-0(\.0+)?")
 
 
 def _num(value: float, decimals: int = 1, strip: bool = True) -> str:
     """Peru's format (point decimals, comma thousands); ``strip`` drops a trailing .0."""
     text = f"{value:,.{decimals}f}"
-    if strip and decimals and re.fullmatch(r"-?[\d,]+\.0+", text):
+    if strip and decimals and _TRAILING_ZEROS.fullmatch(text):
         text = text.split(".")[0]
-    if re.fullmatch(r"-0(\.0+)?", text):
+    if text.startswith("-0") and _MINUS_ZERO.fullmatch(text):
         text = text[1:]
     return text
 
@@ -280,6 +286,18 @@ def _signed(value: float, decimals: int = 1) -> str:
 
 def format_value(name: str, value: object, lang: str = "es") -> str:
     """How a feature's value reads in a sentence: ``2.5/5``, ``74 %``, ``3 años``, ``sin dato``."""
+    try:
+        return _format_cached(name, type(value), value, lang)
+    except TypeError:  # an unhashable value
+        return _format_value(name, value, lang)
+
+
+@lru_cache(maxsize=65536)
+def _format_cached(name: str, _type: type, value: object, lang: str) -> str:
+    return _format_value(name, value, lang)
+
+
+def _format_value(name: str, value: object, lang: str) -> str:
     if _is_missing(value):
         if name == "quarters_since_training":
             return "sin capacitaciones previas" if lang != "en" else "no previous training"
@@ -520,22 +538,6 @@ class _Concept:
     targeted: bool
 
 
-def _concepts(drivers: pd.DataFrame) -> list[_Concept]:
-    """Drivers grouped by concept, most negative total first (``_targeted`` per feature)."""
-    out: dict[str, _Concept] = {}
-    for f, s, hit in zip(drivers["feature"], drivers["shap"], drivers["_targeted"],
-                         strict=True):
-        info = describe_feature(f)
-        c = out.get(info.concept)
-        if c is None:
-            c = out[info.concept] = _Concept(info.concept, info.family, info.subject, 0.0, [],
-                                            False)
-        c.shap += float(s)
-        c.features.append(f)
-        c.targeted = c.targeted or bool(hit)
-    return sorted(out.values(), key=lambda c: c.shap)
-
-
 def _concept_phrase(c: _Concept, values: pd.Series, targets: Mapping | None, lang: str,
                     top: bool, outcome: str) -> str:
     """First sentence: what this concept is and how it pulls the prediction down."""
@@ -626,6 +628,69 @@ def _gain_phrase(gain: float | None, low: float | None, high: float | None, lang
             else f"no se espera que {what_es} mejore (cambio estimado {g} {pts_es}{ci})")
 
 
+class _Values(dict):
+    """A person's feature values by name (a dict with the ``index`` of a Series); the
+    gap features are gathered once per person, however many programs are explained."""
+
+    @property
+    def index(self):
+        return self.keys()
+
+    def gaps(self) -> dict[str, tuple[str, object]]:
+        g = self.__dict__.get("_gaps")
+        if g is None:
+            g = self.__dict__["_gaps"] = {
+                _norm(str(f).removeprefix("gap_")): (str(f).removeprefix("gap_"), v)
+                for f, v in self.items() if str(f).startswith("gap_") and f != "gap_weighted"}
+        return g
+
+
+@dataclass
+class _Person:
+    """One row's contributions, ready for any number of programs and languages."""
+
+    values: _Values
+    down: list[tuple[str, object, float, float]]  # (feature, value, shap, pull), pull desc
+    base_value: float | None
+    prediction: float | None
+    _rows: dict[str, list[dict]] = field(default_factory=dict)
+
+    def rows(self, lang: str) -> list[dict]:
+        """:func:`_driver_rows` of every driver in ``lang`` (built once; copy to change)."""
+        r = self._rows.get(lang)
+        if r is None:
+            r = self._rows[lang] = _driver_rows(self.down, lang)
+        return r
+
+
+def _person(features: Iterable[str], values: Iterable, shap: Iterable[float], which: str,
+            base_value: float | None, prediction: float | None) -> _Person:
+    sign = 1.0 if which == "low" else -1.0  # turn "lowers performance" into positive numbers
+    features, values = list(features), list(values)
+    shap = np.asarray(shap, dtype=float)
+    pull = sign * shap
+    idx = np.flatnonzero(pull > MIN_SHAP)
+    idx = idx[np.argsort(-pull[idx], kind="stable")]
+    down = [(features[i], values[i], float(shap[i]), float(pull[i])) for i in idx]
+    return _Person(_Values(zip(features, values, strict=True)), down, base_value, prediction)
+
+
+def _person_from_frame(frame: pd.DataFrame, which: str) -> _Person:
+    return _person(frame["feature"].to_numpy(), frame["value"].to_numpy(),
+                   frame["shap"].to_numpy(dtype=float), which, frame.attrs.get("base_value"),
+                   frame.attrs.get("prediction"))
+
+
+def _driver_rows(rows: list[tuple[str, object, float, float]], lang: str) -> list[dict]:
+    out = []
+    for f, v, s, _pull in rows:
+        info = describe_feature(f)
+        out.append({"feature": f, "label": info.label(lang), "value": _py(v),
+                    "value_text": format_value(f, v, lang), "shap": float(s),
+                    "concept": info.concept})
+    return out
+
+
 def explain_recommendation(model, X_row: pd.DataFrame | pd.Series, program: Mapping,
                            expected_gain: float | None, low: float | None = None,
                            high: float | None = None, targets: Mapping[str, float] | None = None,
@@ -659,108 +724,223 @@ def explain_recommendation(model, X_row: pd.DataFrame | pd.Series, program: Mapp
         person need it once).
     outcome
         ``(es, en)`` phrase for what the model predicts; default "tu desempeño previsto".
+
+    Many recommendations at once (a whole organization): :func:`explain_plans`.
     """
-    en = lang == "en"
     if frame is None:
         frame = contributions_frame(model, X_row, which)
-    sign = 1.0 if which == "low" else -1.0  # turn "lowers performance" into positive numbers
-    down = frame[sign * frame["shap"] > MIN_SHAP].copy()
-    down["_pull"] = sign * down["shap"]
-    down = down.sort_values("_pull", ascending=False, kind="stable")
+    person = _person_from_frame(frame, which)
+    lg = "en" if lang == "en" else "es"
+    return _explain(person, program, expected_gain, low, high, targets, (lg,), which=which,
+                    gain_unit=gain_unit, outcome=outcome, max_drivers=max_drivers)[lg]
+
+
+def _explain(person: _Person, program: Mapping, expected_gain: float | None,
+             low: float | None, high: float | None, targets: Mapping[str, float] | None,
+             langs: Iterable[str], *, which: str = "rating", gain_unit: str = "rating",
+             outcome: tuple[str, str] | None = None, max_drivers: int = MAX_DRIVERS
+             ) -> dict[str, dict]:
+    """:func:`explain_recommendation` of one person and program in each of ``langs``."""
+    values = person.values
+    down = person.down
     skills = {_target_name(s) for s in _program_skills(program)}
-    values = pd.Series(frame["value"].to_numpy(), index=frame["feature"].to_numpy())
-    down["_targeted"] = pd.Series(
-        [_trains(describe_feature(f), skills, values) for f in down["feature"]],
-        index=down.index, dtype=bool)  # typed, so an empty frame still filters rows
-    outcome_text = (outcome[1] if en else outcome[0]) if outcome else (
-        "your predicted performance" if en else "tu desempeño previsto")
-    concepts = _concepts(down.assign(shap=-down["_pull"]))
+    targeted = [_trains(describe_feature(f), skills, values) for f, _v, _s, _p in down]
+    concepts = _concepts_of(down, targeted)
     actionable = [c for c in concepts if c.family in _ACTIONABLE
                   and not isinstance(values.get(c.features[0]), str)]
-
-    sentences: list[str] = []
     lead = actionable[0] if actionable else (concepts[0] if concepts else None)
-    if lead is None:
-        sentences.append(f"No factor clearly lowers {outcome_text} right now." if en else
-                         f"Ningún factor baja de forma clara {outcome_text} por ahora.")
-    else:
-        sentences.append(_concept_phrase(lead, values, targets, lang, lead is concepts[0],
-                                         outcome_text))
-
-    title = _quote(_program_title(program, lang), lang)
-    gain = _gain_phrase(expected_gain, low, high, lang, gain_unit)
     hit = [c for c in concepts if c.targeted]
-    prog_skills = [_target_label(s, values, lang) for s in _program_skills(program)]
-    if hit:
-        names = [c.subject for c in hit if c.family == "skill" and c.subject]
-        if any(c.family == "gap" for c in hit):
-            names += _gapped_skills(values, _program_skills(program))
-        order = {_target_name(s): i for i, s in enumerate(_program_skills(program))}
-        names = sorted(set(names), key=lambda s: (order.get(_target_name(s), len(order)), s))
-        hit_skills = [skill_label(s, lang) for s in names] + [
-            feature_label(c.features[0], lang) for c in hit if c.family == "snapshot"]
-        hit_kpis = [_lower_first(feature_label(KPI_PREFIX + c.subject, lang)) for c in hit
-                    if c.family == "kpi" and c.subject]
-        parts = []
-        if hit_skills:
-            parts.append(f"trains {_join(hit_skills, lang)}" if en
-                         else f"entrena {_join(hit_skills, lang)}")
-        if hit_kpis:
-            pre = "and " if hit_skills else ""
-            pre_es = "y " if hit_skills else ""
-            parts.append(f"{pre}works on skills that drive your {_join(hit_kpis, lang)}" if en
-                         else f"{pre_es}trabaja habilidades que influyen en tu "
-                              f"{_join(hit_kpis, lang)}")
-        sentences.append(f"{title} {' '.join(parts)}; {gain}.")
-    elif concepts:
-        trains = _join(prog_skills, lang) if prog_skills else None
-        if en:
-            body = (f"{title} does not train any of the factors that lower {outcome_text}"
-                    + (f" (it trains {trains})" if trains else ""))
-            sentences.append(f"{body}; {gain}.")
+    drivers = down[:max_drivers]
+    out: dict[str, dict] = {}
+    for lang in langs:
+        en = lang == "en"
+        outcome_text = (outcome[1] if en else outcome[0]) if outcome else (
+            "your predicted performance" if en else "tu desempeño previsto")
+        sentences: list[str] = []
+        if lead is None:
+            sentences.append(f"No factor clearly lowers {outcome_text} right now." if en else
+                             f"Ningún factor baja de forma clara {outcome_text} por ahora.")
         else:
-            body = (f"{title} no entrena ninguno de los factores que bajan {outcome_text}"
-                    + (f" (entrena {trains})" if trains else ""))
-            sentences.append(f"{body}; {gain}.")
-    else:
-        if prog_skills:
-            sentences.append(f"{title} trains {_join(prog_skills, lang)}; {gain}." if en
-                             else f"{title} entrena {_join(prog_skills, lang)}; {gain}.")
+            sentences.append(_concept_phrase(lead, values, targets, lang, lead is concepts[0],
+                                             outcome_text))
+
+        title = _quote(_program_title(program, lang), lang)
+        gain = _gain_phrase(expected_gain, low, high, lang, gain_unit)
+        prog_skills = [_target_label(s, values, lang) for s in _program_skills(program)]
+        if hit:
+            names = [c.subject for c in hit if c.family == "skill" and c.subject]
+            if any(c.family == "gap" for c in hit):
+                names += _gapped_skills(values, _program_skills(program))
+            order = {_target_name(s): i for i, s in enumerate(_program_skills(program))}
+            names = sorted(set(names), key=lambda s: (order.get(_target_name(s), len(order)), s))
+            hit_skills = [skill_label(s, lang) for s in names] + [
+                feature_label(c.features[0], lang) for c in hit if c.family == "snapshot"]
+            hit_kpis = [_lower_first(feature_label(KPI_PREFIX + c.subject, lang)) for c in hit
+                        if c.family == "kpi" and c.subject]
+            parts = []
+            if hit_skills:
+                parts.append(f"trains {_join(hit_skills, lang)}" if en
+                             else f"entrena {_join(hit_skills, lang)}")
+            if hit_kpis:
+                pre = "and " if hit_skills else ""
+                pre_es = "y " if hit_skills else ""
+                parts.append(f"{pre}works on skills that drive your {_join(hit_kpis, lang)}"
+                             if en else f"{pre_es}trabaja habilidades que influyen en tu "
+                                        f"{_join(hit_kpis, lang)}")
+            sentences.append(f"{title} {' '.join(parts)}; {gain}.")
+        elif concepts:
+            trains = _join(prog_skills, lang) if prog_skills else None
+            if en:
+                body = (f"{title} does not train any of the factors that lower {outcome_text}"
+                        + (f" (it trains {trains})" if trains else ""))
+                sentences.append(f"{body}; {gain}.")
+            else:
+                body = (f"{title} no entrena ninguno de los factores que bajan {outcome_text}"
+                        + (f" (entrena {trains})" if trains else ""))
+                sentences.append(f"{body}; {gain}.")
         else:
-            sentences.append(f"{title}: {gain}.")
+            if prog_skills:
+                sentences.append(f"{title} trains {_join(prog_skills, lang)}; {gain}." if en
+                                 else f"{title} entrena {_join(prog_skills, lang)}; {gain}.")
+            else:
+                sentences.append(f"{title}: {gain}.")
 
-    # Third sentence, when it adds something: the top weakness is left for another program,
-    # or the interval says the effect may be nil.
-    if hit and lead is not None and not lead.targeted and lead.family in _ACTIONABLE:
-        name = _lead_name(lead, lang, values, targets)
-        sentences.append(f"To work on {name}, look at the other programs in your plan." if en
-                         else f"Para mejorar {name}, revisa los otros programas de tu plan.")
-    elif (expected_gain is not None and low is not None and not _is_missing(low)
-          and not _is_missing(expected_gain) and expected_gain > 0 and low <= 0):
-        sentences.append("The estimate is uncertain: the interval includes no improvement."
-                         if en else "La estimación es incierta: el intervalo incluye la "
-                         "posibilidad de que no mejore.")
+        # Third sentence, when it adds something: the top weakness is left for another
+        # program, or the interval says the effect may be nil.
+        if hit and lead is not None and not lead.targeted and lead.family in _ACTIONABLE:
+            name = _lead_name(lead, lang, values, targets)
+            sentences.append(f"To work on {name}, look at the other programs in your plan."
+                             if en else f"Para mejorar {name}, revisa los otros programas de "
+                                        "tu plan.")
+        elif (expected_gain is not None and low is not None and not _is_missing(low)
+              and not _is_missing(expected_gain) and expected_gain > 0 and low <= 0):
+            sentences.append("The estimate is uncertain: the interval includes no improvement."
+                             if en else "La estimación es incierta: el intervalo incluye la "
+                             "posibilidad de que no mejore.")
 
-    drivers = down.head(max_drivers)
-    drivers_out = _rows(drivers, lang)
-    for d, t in zip(drivers_out, drivers["_targeted"], strict=True):
-        d["targeted"] = bool(t)
-    targeted_out = [d for d in _rows(down[down["_targeted"]], lang)]
-    return {
-        "program_id": program.get("program_id"),
-        "title": _program_title(program, lang),
-        "which": which,
-        "base_value": frame.attrs.get("base_value"),
-        "prediction": frame.attrs.get("prediction"),
-        "expected_gain": _py(expected_gain), "low": _py(low), "high": _py(high),
-        "drivers_down": drivers_out,
-        "targeted": targeted_out,
-        "sentences": sentences,
-        "text": " ".join(sentences),
-        "lang": "en" if en else "es",
-    }
+        rows = person.rows(lang)
+        drivers_out = [{**d, "targeted": bool(t)}
+                       for d, t in zip(rows[:len(drivers)], targeted, strict=False)]
+        out[lang] = {
+            "program_id": program.get("program_id"),
+            "title": _program_title(program, lang),
+            "which": which,
+            "base_value": person.base_value,
+            "prediction": person.prediction,
+            "expected_gain": _py(expected_gain), "low": _py(low), "high": _py(high),
+            "drivers_down": drivers_out,
+            "targeted": [dict(d) for d, t in zip(rows, targeted, strict=True) if t],
+            "sentences": sentences,
+            "text": " ".join(sentences),
+            "lang": "en" if en else "es",
+        }
+    return out
 
 
+def _concepts_of(down: list[tuple[str, object, float, float]], targeted: list[bool]
+                 ) -> list[_Concept]:
+    """Drivers grouped by concept, most negative total first."""
+    out: dict[str, _Concept] = {}
+    for (f, _v, _s, pull), hit in zip(down, targeted, strict=True):
+        info = describe_feature(f)
+        c = out.get(info.concept)
+        if c is None:
+            c = out[info.concept] = _Concept(info.concept, info.family, info.subject, 0.0, [],
+                                            False)
+        c.shap += -pull
+        c.features.append(f)
+        c.targeted = c.targeted or bool(hit)
+    return sorted(out.values(), key=lambda c: c.shap)
+
+
+def explain_plans(model, X: pd.DataFrame, plans: pd.DataFrame, programs: Mapping[str, Mapping],
+                  targets: Mapping[str, Mapping | None] | None = None,
+                  langs: Iterable[str] = ("es", "en"), *, which: str = "rating",
+                  max_drivers: int = MAX_DRIVERS) -> tuple[list[dict[str, dict]], pd.DataFrame]:
+    """Reasons for many recommendations at once (a whole organization's plans).
+
+    ``X``: one feature row per employee, indexed by ``employee_id``; ``plans``: rows with
+    ``employee_id, program_id, expected_gain, low, high``; ``programs``: program id ->
+    catalog row; ``targets``: employee id -> the role's skill targets. One exact TreeSHAP
+    pass over the employees in ``plans`` (:func:`shap_values`), then, per employee, the
+    drivers once, and per recommendation the same output as :func:`explain_recommendation`
+    in each language. Returns that list (aligned with the rows of ``plans``; ``{lang:
+    dict}``, or ``None`` for a program not in ``programs``) and the contributions frame
+    (employees x features, ``attrs["base_value"]``).
+    """
+    langs = tuple("en" if lg == "en" else "es" for lg in langs)
+    eids = plans["employee_id"].astype(str).to_numpy()
+    wanted = pd.unique(eids)
+    index = X.index.astype(str)
+    pos = pd.Series(np.arange(len(X)), index=index)
+    pos = pos[~pos.index.duplicated(keep="last")]
+    rows = pos.reindex(wanted)
+    have = rows.notna().to_numpy()
+    sub = X.iloc[rows[have].astype(int).to_numpy()]
+    sv = shap_values(model, sub, which)
+    sv.index = pd.Index(wanted[have])
+    names = list(sv.columns)
+    base = float(sv.attrs.get("base_value", float("nan")))
+    shap = sv.to_numpy()
+    vals = sub.reindex(columns=names).to_numpy(dtype=object)
+    at = {e: i for i, e in enumerate(sv.index)}
+    targets = targets or {}
+    people: dict[str, _Person] = {}
+    gains = {c: pd.to_numeric(plans[c], errors="coerce").to_numpy(dtype=float)
+             if c in plans else np.full(len(plans), np.nan)
+             for c in ("expected_gain", "low", "high")}
+    out: list[dict[str, dict] | None] = []
+    for j, (eid, pid) in enumerate(zip(eids, plans["program_id"].astype(str), strict=True)):
+        i = at.get(eid)
+        program = programs.get(pid)
+        if i is None or program is None:
+            out.append(None)
+            continue
+        person = people.get(eid)
+        if person is None:
+            person = people[eid] = _person(names, vals[i], shap[i], which, base,
+                                           base + float(shap[i].sum()))
+        g, lo, hi = (float(gains[c][j]) for c in ("expected_gain", "low", "high"))
+        out.append(_explain(person, program, g, lo, hi, targets.get(eid), langs,
+                            which=which, max_drivers=max_drivers))
+    return out, sv
+
+
+def plan_reasons(model, X: pd.DataFrame, plans: pd.DataFrame, programs: Mapping[str, Mapping],
+                 targets: Mapping[str, Mapping | None] | None = None,
+                 langs: Iterable[str] = ("es", "en"), *, top_contributions: int = 12
+                 ) -> list[dict | None]:
+    """The ``reasons`` stored with each recommendation of a plan, for many at once:
+    ``{"sentences": {lang: [...]}, "targeted": [...], "contributions": [the person's
+    ``top_contributions`` largest |SHAP|, with labels in both languages]}`` (see
+    :func:`explain_plans` for the arguments; ``None`` where a row cannot be explained)."""
+    langs = tuple(dict.fromkeys(("en" if lg == "en" else "es") for lg in langs))
+    per_row, sv = explain_plans(model, X, plans, programs, targets, langs)
+    names = np.array(sv.columns, dtype=object)
+    labels = {lg: [feature_label(f, lg) for f in names] for lg in ("es", "en")}
+    shap = sv.to_numpy()
+    at = {e: i for i, e in enumerate(sv.index)}
+    top: dict[str, list[dict]] = {}
+    out: list[dict | None] = []
+    for eid, res in zip(plans["employee_id"].astype(str), per_row, strict=True):
+        if res is None:
+            out.append(None)
+            continue
+        contribs = top.get(eid)
+        if contribs is None:
+            row = shap[at[eid]]
+            order = np.argsort(-np.abs(row), kind="stable")[:top_contributions]
+            contribs = top[eid] = [
+                {"feature": names[k], "shap": float(row[k]), "label_es": labels["es"][k],
+                 "label_en": labels["en"][k]} for k in order]
+        first = res.get("en", res[langs[0]])
+        out.append({"sentences": {lg: res[lg]["sentences"] for lg in langs},
+                    "targeted": first.get("targeted", []),
+                    "contributions": contribs})  # one list per person, shared
+    return out
+
+
+@lru_cache(maxsize=4096)
 def _target_name(name: str) -> str:
     """A program's target as a bare normalized name (``skill_`` / ``f_`` prefixes dropped)."""
     n = _norm(name)
@@ -781,8 +961,9 @@ def _target_label(name: str, values: pd.Series, lang: str) -> str:
 
 def _gapped_skills(values: pd.Series, skills: Iterable[str]) -> list[str]:
     """The skills among ``skills`` (in their order) where the person is below the role."""
-    gaps = {_norm(str(f).removeprefix("gap_")): (str(f).removeprefix("gap_"), v)
-            for f, v in values.items() if str(f).startswith("gap_") and f != "gap_weighted"}
+    gaps = values.gaps() if isinstance(values, _Values) else {
+        _norm(str(f).removeprefix("gap_")): (str(f).removeprefix("gap_"), v)
+        for f, v in values.items() if str(f).startswith("gap_") and f != "gap_weighted"}
     out = []
     for s in skills:
         name, v = gaps.get(_target_name(s), (None, None))
@@ -794,6 +975,12 @@ def _gapped_skills(values: pd.Series, skills: Iterable[str]) -> list[str]:
 def _largest_gap(values: pd.Series, targets: Mapping | None
                  ) -> tuple[str, float, float] | None:
     """(skill, level, role target) of the person's largest skill gap, if any."""
+    if isinstance(values, _Values):  # once per person and targets, not per program
+        cache = values.__dict__.setdefault("_largest", {})
+        key = id(targets)
+        if key not in cache:
+            cache[key] = (targets, _largest_gap(dict(values), targets))
+        return cache[key][1]
     best = None
     for f, v in values.items():
         if not str(f).startswith("gap_") or f == "gap_weighted" or _is_missing(v):

@@ -70,6 +70,17 @@ def history_from_dir(directory: str | Path) -> History:
     return History(emp, perf, progs, trs, roles)
 
 
+def measurements_wide(meas: pd.DataFrame) -> pd.DataFrame:
+    """Stored long measurements -> one row per (employee, quarter), as the canonical file."""
+    if meas.empty:
+        return pd.DataFrame(columns=["employee_id", "period", "performance_rating"])
+    prefix = meas["kind"].map({"rating": "", "kpi": KPI_PREFIX, "skill": SKILL_PREFIX})
+    meas = meas.assign(column=prefix + meas["name"])
+    return (meas.pivot_table(index=["employee_id", "period"], columns="column",
+                             values="value", aggfunc="last")
+            .reset_index().rename_axis(columns=None))
+
+
 def load_history(engine: Engine) -> History:
     """The store's current state as canonical frames (measurements pivoted back to wide)."""
     with engine.connect() as conn:
@@ -83,14 +94,7 @@ def load_history(engine: Engine) -> History:
                                  TrainingRecord.score), conn)
         roles = pd.read_sql(select(JobRoleTarget.job_role, JobRoleTarget.skill,
                                    JobRoleTarget.target_level), conn)
-    if meas.empty:
-        perf = pd.DataFrame(columns=["employee_id", "period", "performance_rating"])
-    else:
-        prefix = meas["kind"].map({"rating": "", "kpi": KPI_PREFIX, "skill": SKILL_PREFIX})
-        meas["column"] = prefix + meas["name"]
-        perf = (meas.pivot_table(index=["employee_id", "period"], columns="column",
-                                 values="value", aggfunc="last")
-                .reset_index().rename_axis(columns=None))
+    perf = measurements_wide(meas)
     if "cost_pen" in progs:
         progs["cost_pen"] = progs["cost_pen"].astype(float)
     return History(emp, perf, progs, trs, roles)

@@ -169,6 +169,9 @@ class Recommendation(Base):
     high: Mapped[float | None] = mapped_column(Float)
     reasons: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # the person's probability of a low next-quarter rating (<= 2) when the plan was made
+    risk_low: Mapped[float | None] = mapped_column(Float)
+    period: Mapped[str | None] = mapped_column(String(7))  # the quarter the plan was made from
 
 
 class TrainingRequest(Base):

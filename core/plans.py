@@ -54,7 +54,19 @@ def _check(session: Session, user: CurrentUser, employee_id: str) -> Employee:
     return emp
 
 
-def profile(session: Session, user: CurrentUser, employee_id: str) -> Profile:
+def require_visible(session: Session, user: CurrentUser, employee_id: str) -> Employee:
+    """The person's record if the viewer may open their plan; raises NotAllowed otherwise."""
+    return _check(session, user, employee_id)
+
+
+def profile(session: Session, user: CurrentUser, employee_id: str, *,
+            audit_view: bool = True) -> Profile:
+    """Who the person is, their ratings and latest skills against the role.
+
+    Opening a plan is audited (``plan_viewed``); a page that already recorded this viewer
+    opening this person's plan in the same session passes ``audit_view=False`` so that
+    every click on the page does not add another entry.
+    """
     emp = _check(session, user, employee_id)
     rows = session.execute(select(Measurement.period, Measurement.kind, Measurement.name,
                                   Measurement.value)
@@ -72,8 +84,9 @@ def profile(session: Session, user: CurrentUser, employee_id: str) -> Profile:
                                        .where(JobRoleTarget.job_role == emp.job_role)).all())
         sk["target"] = sk["skill"].map(targets)
         skills = sk.sort_values("skill").reset_index(drop=True)
-    audit.record(session, username=user.username, action="plan_viewed",
-                 target_employee_id=employee_id)
+    if audit_view:
+        audit.record(session, username=user.username, action="plan_viewed",
+                     target_employee_id=employee_id)
     return Profile(employee_id, emp.full_name, emp.job_role, emp.department, emp.location,
                    bool(emp.scoring_opt_out), ratings, skills)
 
@@ -142,10 +155,9 @@ def compute_plans(engine, *, top_k: int = 3, employee_id: str | None = None,
     Returns (model version, recommendations with reasons, context). People who objected to
     automated scoring are left out of scoring and plans.
     """
-    from core import recommend as rec_mod
-    from core.explain import contributions_frame, explain_recommendation
+    from core.explain import plan_reasons
     from core.features import FeatureBuilder, load_history, role_targets
-    from core.recommend import recommend
+    from core.recommend import build_plans
     from core.registry import active_model
 
     active = active_model(engine, "history")
@@ -160,60 +172,48 @@ def compute_plans(engine, *, top_k: int = 3, employee_id: str | None = None,
         history.performance = history.performance[
             ~history.performance["employee_id"].isin(opted)]
     ff = FeatureBuilder().fit_transform(history)
-    rec = _estimator(rec_mod, estimator)().fit(history, ff, model)
-    effects = rec.effects()
-    if employee_id is not None:
-        effects = effects[effects["employee_id"] == employee_id]
     with engine.connect() as conn:
         feedback = _feedback(Session(bind=conn))
-    plans = recommend(effects, history, top_k=top_k, exclude=feedback)
+    plans, rec = build_plans(history, ff, model, estimator=estimator, top_k=top_k,
+                             employee_id=employee_id, exclude=feedback)
     latest = ff.keys.groupby("employee_id").tail(1)
-    row_of = dict(zip(latest["employee_id"], latest.index, strict=True))
+    X_now = ff.X.loc[latest.index].set_axis(latest["employee_id"].astype(str).to_numpy())
     targets = role_targets(history)
     roles = history.employees.set_index("employee_id")["job_role"]
-    programs = history.programs.set_index("program_id")
-    reasons = []
-    frames: dict[str, pd.DataFrame] = {}
-    for r in plans.itertuples():
-        X_row = ff.X.loc[[row_of[r.employee_id]]]
-        if r.employee_id not in frames:
-            frames[r.employee_id] = contributions_frame(model, X_row)
-        role = roles.get(r.employee_id)
-        tgt = (targets.loc[role].dropna().to_dict()
-               if role is not None and role in targets.index else None)
-        program = {"program_id": r.program_id, **programs.loc[r.program_id].to_dict()}
-        per_lang = {lg: explain_recommendation(model, X_row, program, r.expected_gain, r.low,
-                                               r.high, tgt, lg, frame=frames[r.employee_id])
-                    for lg in ("es", "en")}
-        contribs = frames[r.employee_id].copy()
-        contribs = contribs.reindex(contribs["shap"].abs().sort_values(ascending=False).index)
-        reasons.append({
-            "sentences": {lg: per_lang[lg]["sentences"] for lg in per_lang},
-            "targeted": per_lang["en"].get("targeted", []),
-            "contributions": [
-                {"feature": f, "shap": float(v), "label_es": _label(f, "es"),
-                 "label_en": _label(f, "en")}
-                for f, v in zip(contribs["feature"], contribs["shap"], strict=True)][:12],
-        })
-    plans = plans.assign(reasons=reasons)
+    per_role = {role: targets.loc[role].dropna().to_dict() for role in targets.index}
+    programs = {str(p): {"program_id": p, **row} for p, row in
+                history.programs.set_index("program_id").to_dict("index").items()}
+    # one TreeSHAP pass over everyone, then the sentences in both languages
+    reasons = plan_reasons(model, X_now, plans, programs,
+                           {e: per_role.get(roles.get(e)) for e in plans["employee_id"].unique()},
+                           ("es", "en"))
+    # the low-rating risk of each person, from the same rows the plan was explained with
+    risk = pd.Series(model.predict_low(ff.X.loc[latest.index]) if len(latest) else [],
+                     index=latest["employee_id"].to_numpy(), dtype=float)
+    period = pd.Series(latest["period"].astype(str).to_numpy(),
+                       index=latest["employee_id"].to_numpy())
+    plans = plans.assign(reasons=reasons, risk_low=plans["employee_id"].map(risk),
+                         period=plans["employee_id"].map(period))
     return version, plans, {"estimator": type(rec).__name__, "opted_out": len(opted)}
 
 
 def _estimator(rec_mod, name: str | None):
     """The estimator class by name, or the benchmark's default (a class or its name)."""
-    classes = {"counterfactual": rec_mod.CounterfactualRecommender,
-               "uplift": rec_mod.UpliftRecommender}
-    choice = name or rec_mod.DEFAULT_ESTIMATOR
-    if isinstance(choice, type):
-        return choice
-    text = str(choice).lower()
-    return next((c for k, c in classes.items() if k in text), classes["counterfactual"])
+    return rec_mod.estimator_class(name)
 
 
 def _label(feature: str, lang: str) -> str:
     from core.explain import feature_label
 
     return feature_label(feature, lang)
+
+
+def _float_or_none(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _str_or_none(value) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
 
 
 def store_plans(engine, version: int, plans: pd.DataFrame) -> int:
@@ -229,7 +229,9 @@ def store_plans(engine, version: int, plans: pd.DataFrame) -> int:
                            low=None if pd.isna(r.low) else float(r.low),
                            high=None if pd.isna(r.high) else float(r.high),
                            reasons={**r.reasons, "low_confidence": bool(
-                               getattr(r, "low_confidence", False))})
+                               getattr(r, "low_confidence", False))},
+                           risk_low=_float_or_none(getattr(r, "risk_low", None)),
+                           period=_str_or_none(getattr(r, "period", None)))
             for r in plans.itertuples()])
     return len(plans)
 

@@ -13,6 +13,7 @@ from core.recommend import (
     DEFAULT_ESTIMATOR,
     ESTIMATORS,
     PLAN_COLUMNS,
+    BlendRecommender,
     CounterfactualRecommender,
     RecommendError,
     RecommendWarning,
@@ -38,7 +39,9 @@ def fitted(org):
     h, ff, _gt = org
     cf = CounterfactualRecommender(n_draws=20, n_models=2).fit(h, ff)
     up = UpliftRecommender(n_draws=20).fit(h, ff)
-    return {"counterfactual": (cf, cf.effects()), "uplift": (up, up.effects())}
+    bl = BlendRecommender.from_fitted(cf, up)
+    return {"counterfactual": (cf, cf.effects()), "uplift": (up, up.effects()),
+            "blend": (bl, bl.effects())}
 
 
 def _with(h: History, **changes) -> History:
@@ -54,7 +57,7 @@ def _completed(h: History) -> set[tuple[str, str]]:
                    strict=True))
 
 
-@pytest.mark.parametrize("name", ["counterfactual", "uplift"])
+@pytest.mark.parametrize("name", ["counterfactual", "uplift", "blend"])
 def test_effects_cover_everyone_and_every_program_with_intervals(org, fitted, name):
     h, ff, _gt = org
     _est, eff = fitted[name]
@@ -158,7 +161,7 @@ def test_exclude_removes_what_a_person_declined(org, fitted):
         "employee_id").loc[other, "program_id"]
 
 
-@pytest.mark.parametrize("name", ["counterfactual", "uplift"])
+@pytest.mark.parametrize("name", ["counterfactual", "uplift", "blend"])
 def test_everything_missing_still_gets_a_plan(org, fitted, name):
     h, ff, _gt = org
     est, _eff = fitted[name]
@@ -253,7 +256,14 @@ def test_program_nobody_took_gets_an_estimate_from_its_declared_gain(org):
         est_high = CounterfactualRecommender(n_draws=5, n_models=1).fit(
             _with(h, training_records=records, programs=high), ff)
     assert pid in est_low.untaken_
-    assert any(pid in w["en"] for w in est_low.warnings_)
+    # a clear message in both languages
+    assert any(pid in w["en"] and "Nobody completed" in w["en"] for w in est_low.warnings_)
+    assert any(pid in w["es"] and "Nadie completó" in w["es"] for w in est_low.warnings_)
+    up = UpliftRecommender(n_draws=5).fit(_with(h, training_records=records, programs=low), ff)
+    assert pid in up.untaken_
+    assert any(pid in w["es"] and "Nadie" in w["es"] for w in up.warnings_)
+    assert any(pid in w["en"] and "Nobody" in w["en"] for w in up.warnings_)
+    assert np.isfinite(up.effects().query("program_id == @pid")["expected_gain"]).all()
     g_low = est_low.effects().query("program_id == @pid")["expected_gain"]
     g_high = est_high.effects().query("program_id == @pid")["expected_gain"]
     assert g_low.mean() > 0

@@ -217,6 +217,35 @@ def test_failed_training_keeps_the_active_model(engine, org_dirs, tmp_path, monk
     assert registry.active_model(engine, "history")[0] == good
 
 
+def test_too_little_history_keeps_the_active_model(engine, org_dirs, monkeypatch):
+    """Issue 3, bad input: one quarter without an outcome, or a class with under 10
+    examples, gives a clear message in both languages, stores nothing and leaves the active
+    model active."""
+    import core.training
+
+    _ingest(engine, org_dirs["full"])
+    good = train(engine)["model_version"]
+    full = load_training_history(engine)
+
+    last = full.performance["period"].max()
+    one_quarter = dataclasses.replace(
+        full, performance=full.performance[full.performance["period"] == last])
+    perf = full.performance.copy()
+    perf["performance_rating"] = 4.0
+    perf.loc[perf.index[:9], "performance_rating"] = 1.0  # nine low ratings at most
+    nine_low = dataclasses.replace(full, performance=perf)
+    for history, es, en in ((one_quarter, "trimestre", "quarter"),
+                            (nine_low, "10", "at least 10")):
+        with monkeypatch.context() as m:
+            m.setattr(core.training, "load_training_history", lambda _e, h=history: h)
+            with pytest.raises(TrainingError) as err:
+                train(engine, force=True)
+        assert es in err.value.message("es") and en in err.value.message("en")
+        assert err.value.message("es") != err.value.message("en")
+        assert _statuses(engine) == {good: "active"}
+        assert registry.active_model(engine, "history")[0] == good
+
+
 def test_snapshot_models_in_the_registry(engine, tmp_path):
     path = write_snapshot(tmp_path / "ascensos.csv", n=400, seed=2)
     dv = ingest([UploadFile.from_path(path)], engine, kind="snapshot",
