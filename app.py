@@ -20,6 +20,7 @@ PAGE_FILES = {
     "solicitudes": ("pages/solicitudes.py", "page.requests", ":material/assignment:"),
     "brechas": ("pages/brechas.py", "page.gaps", ":material/insights:"),
     "datos": ("pages/datos.py", "page.data", ":material/upload_file:"),
+    "modelo": ("pages/modelo.py", "page.model", ":material/model_training:"),
     "admin": ("pages/admin.py", "page.admin", ":material/admin_panel_settings:"),
 }
 

@@ -20,6 +20,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "solicitudes": ("employee", "manager", "hr"),
     "brechas": ("trainer", "hr"),
     "datos": ("hr",),
+    "modelo": ("hr",),
     "admin": ("hr",),
 }
 

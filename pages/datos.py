@@ -7,10 +7,11 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from core import model_report
 from core.contract import CANONICAL_FILES, KINDS
 from core.datasets import list_versions
 from core.export import csv_bytes
-from core.i18n import kind_label, t
+from core.i18n import fmt_number, kind_label, t
 from core.ingest import UploadFile, commit, prepare
 from core.ingest.issues import Issue
 from core.ingest.mapping import SNAPSHOT
@@ -237,18 +238,69 @@ else:
 st.divider()
 st.subheader(t("train.title", lg))
 st.caption(t("train.intro", lg))
-done = st.session_state.pop("train_result", None)
-if done:
-    st.success(t("train.done", lg, v=done.get("model_version"), status=done.get("status"),
-                 reason=done.get("reason", "")))
+def _num(value) -> str:
+    return "—" if value is None or pd.isna(value) else fmt_number(float(value), 3)
+
+
+def _show_training_result(done: dict) -> None:
+    """The new model's metrics against the previously active one, and a promote button."""
+    version = done.get("model_version")
+    previous = done.get("previous_active")
+    if done.get("status") == "active":
+        st.success(t("train.activated", lg, v=version))
+    else:
+        st.warning(t("train.candidate", lg, v=version))
+    st.caption(t("model.detail", lg, reason=done.get("reason", "")))
     if done.get("plans_stored") is not None:
-        st.caption(t("train.plans", lg, n=done["plans_stored"]))
-    m = done.get("metrics", {})
-    cols = st.columns(4)
-    for col, key in zip(cols, ("mae", "mae_naive", "auc", "f1"), strict=True):
-        if isinstance(m.get(key), int | float):
-            col.metric(t(f"train.metric.{key}", lg), f"{m[key]:.3f}")
+        st.caption(t("train.plans", lg, n=fmt_number(done["plans_stored"])))
+    old = (model_report.versions_by_id(eng).get(previous) or {}).get("metrics") \
+        if previous else None
+    table = model_report.compare_metrics_df(done.get("metrics") or {}, old, lg)
+    if not table.empty:
+        st.markdown(f"**{t('train.compare', lg)}**")
+        shown = {t("train.col.metric", lg): table["label"],
+                 t("train.col.new", lg, v=version): [_num(x) for x in table["new"]]}
+        if previous:
+            shown[t("train.col.old", lg, v=previous)] = [_num(x) for x in table["old"]]
+            shown[t("train.col.better", lg)] = [
+                "—" if pd.isna(a) or pd.isna(b) or a == b else
+                t("train.col.new", lg, v=version) if (a < b) == (w == "lower") else
+                t("train.col.old", lg, v=previous)
+                for a, b, w in zip(table["new"], table["old"], table["better"], strict=True)]
+        st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch")
+        st.caption(t("train.compare.note", lg) if previous else t("train.no_previous", lg))
+    cmp = done.get("compared_to") or {}
+    if cmp.get("value_candidate") is not None and cmp.get("value_active") is not None:
+        st.caption(t("train.same_holdout", lg, metric=t(f"model.metric.{cmp['metric']}", lg),
+                     new=_num(cmp["value_candidate"]), old=_num(cmp["value_active"]),
+                     v=cmp.get("version", previous)))
+    if done.get("status") != "active":
+        st.caption(t("train.promote.help", lg))
+        if st.button(t("train.promote", lg, v=version), type="primary", key="train_promote"):
+            with st.spinner(t("model.changing", lg)):
+                res = model_report.promote(eng, user, int(version), force=True)
+            if res.ok:
+                done.update(status="active", reason=res.reason,
+                            plans_stored=res.plans_stored)
+                st.session_state["train_result"] = done
+                st.rerun()
+            st.error(t("model.refused", lg, v=version))
+            st.caption(t("model.detail", lg, reason=res.reason))
+    elif previous and previous != version:
+        st.caption(t("train.rollback_hint", lg, v=previous))
+    if st.button(t("train.dismiss", lg), key="train_dismiss"):
+        st.session_state.pop("train_result", None)
+        st.rerun()
+
+
+done = st.session_state.get("train_result")
+if done:
+    try:
+        _show_training_result(done)
+    except Exception as exc:
+        show_unexpected_error(exc)
 if st.button(t("train.button", lg), disabled=not versions):
+    before = {k: v["id"] for k, v in model_report.active_versions(eng).items()}
     with st.status(t("train.running", lg), expanded=True) as status:
         try:
             result = train_and_plan(eng, budget_seconds=20, created_by=user.username,
@@ -262,5 +314,6 @@ if st.button(t("train.button", lg), disabled=not versions):
             show_unexpected_error(exc)
         else:
             status.update(state="complete")
+            result["previous_active"] = before.get(result.get("kind", "history"))
             st.session_state["train_result"] = result
             st.rerun()

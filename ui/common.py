@@ -12,6 +12,7 @@ import uuid
 
 import streamlit as st
 from sqlalchemy import Engine
+from streamlit.errors import StreamlitPageNotFoundError
 
 from core.access import can_open
 from core.config import ConfigError, load_settings
@@ -73,6 +74,15 @@ def require_page(page: str) -> CurrentUser:
         st.error(t("access.denied", lang()))
         st.stop()
     return user
+
+
+def page_link(path: str, label: str, icon: str | None = None) -> None:
+    """A link to another page; plain text where the page is not registered (AppTest runs a
+    page file on its own, without the navigation of app.py)."""
+    try:
+        st.page_link(path, label=label, icon=icon)
+    except StreamlitPageNotFoundError:
+        st.markdown(f"- {label}")
 
 
 def show_unexpected_error(exc: BaseException) -> None:

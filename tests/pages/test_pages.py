@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGE_FILES = {"inicio": "pages/inicio.py", "datos": "pages/datos.py",
               "equipo": "pages/equipo.py", "solicitudes": "pages/solicitudes.py",
               "admin": "pages/admin.py", "brechas": "pages/brechas.py",
-              "plan": "pages/plan.py"}
+              "plan": "pages/plan.py", "modelo": "pages/modelo.py"}
 PASSWORD = "una frase larga con ñandú y acentos áéíóú para probar"
 
 
