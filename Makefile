@@ -21,12 +21,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(RUNTIME_STAMP): requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+$(RUNTIME_STAMP): requirements.txt constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
 	touch $@
 
 $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 run: $(RUNTIME_STAMP)

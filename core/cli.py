@@ -248,7 +248,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
     engine = _engine()
     try:
-        _version, recs, ctx = compute_plans(engine, top_k=args.top, employee_id=args.employee)
+        _version, recs, ctx = compute_plans(engine, top_k=args.top, employee_id=args.employee,
+                                            estimator=args.estimator)
     except LookupError as exc:
         raise Rejected({"message": str(exc)}) from exc
     if args.employee and recs.empty:
@@ -380,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec = sub.add_parser("recommend", parents=[common], help="ranked programs per employee")
     rec.add_argument("--employee")
     rec.add_argument("--top", type=int, default=3)
+    rec.add_argument("--estimator", choices=("blend", "counterfactual", "uplift"),
+                     help="how program effects are estimated (default: blend, the bench winner)")
     rec.set_defaults(func=cmd_recommend)
 
     ex = sub.add_parser("explain", parents=[common], help="why a program for an employee")

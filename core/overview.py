@@ -44,10 +44,17 @@ def _avg_rating(session: Session, period: str, ids: set[str] | None) -> float | 
     return float(value) if value is not None else None
 
 
+def _team_scope(user: CurrentUser, ids: set[str] | None) -> set[str] | None:
+    """A manager's numbers are about their team, as on the Equipo page: not themself."""
+    if user.role == "manager" and ids is not None:
+        return ids - {user.employee_id}
+    return ids
+
+
 def headline(session: Session, user: CurrentUser) -> Headline:
     """The viewer's scope: everyone for HR and trainers (aggregates), team, or self."""
     ids = visible_employee_ids(session, user)
-    scope = None if user.role in ("hr", "trainer") else ids
+    scope = None if user.role in ("hr", "trainer") else _team_scope(user, ids)
     if scope is None:
         people = session.scalar(
             select(func.count()).select_from(Employee).where(Employee.anonymized_at.is_(None))
@@ -99,7 +106,7 @@ def changes(session: Session, user: CurrentUser) -> Changes:
 
     visible = visible_employee_ids(session, user)
     scoped = user.role in ("hr", "manager")  # trainers and employees get no team counts
-    ids = visible if scoped else set()
+    ids = _team_scope(user, visible) if scoped else set()
     periods = sorted(session.scalars(select(Measurement.period).distinct()).all(),
                      key=period_key)
     improved = declined = 0

@@ -113,3 +113,42 @@ def test_production_mode_with_weak_key_refuses_to_start(tmp_path):
                          capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 1
     assert "COOKIE_KEY" in json.loads(out.stdout)["message"]
+
+
+def _cli_list(db_url: str, *args: str) -> list:
+    env = {**os.environ, "DATABASE_URL": db_url}
+    out = subprocess.run([sys.executable, "-m", "core", *args, "--json"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_train_recommend_explain_models_as_the_issue_runs_them(db_url, tmp_path):
+    code, _ = cli(db_url, "demo", "--employees", "120", "--quarters", "4", "--out",
+                  str(tmp_path / "org"))
+    assert code == 0
+    code, trained = cli(db_url, "train", "--budget-seconds", "3")
+    assert code == 0 and trained["model_version"] and trained["plans_stored"] > 0
+    assert 0.5 < trained["metrics"]["auc"] <= 1
+
+    recs = _cli_list(db_url, "recommend", "--top", "2")
+    keys = {"employee_id", "program_id", "rank", "expected_gain", "low", "high", "cost_pen",
+            "hours", "reasons"}
+    assert recs and keys <= set(recs[0])
+    per_person = {}
+    for r in recs:
+        per_person.setdefault(r["employee_id"], []).append(r["rank"])
+        assert r["low"] <= r["expected_gain"] <= r["high"]
+        assert r["reasons"] and all(isinstance(x, str) for x in r["reasons"])
+    assert all(sorted(ranks) == [1, 2] for ranks in per_person.values())
+
+    person = recs[0]["employee_id"]
+    mine = _cli_list(db_url, "recommend", "--employee", person, "--estimator", "uplift")
+    assert {r["employee_id"] for r in mine} == {person} and len(mine) == 3
+
+    code, why = cli(db_url, "explain", person, recs[0]["program_id"], "--lang", "es")
+    assert code == 0 and why["sentences"] and why["contributions"]
+    code, models = cli(db_url, "models")
+    assert code == 0 and [m for m in models["models"] if m["status"] == "active"]
+    code, refused = cli(db_url, "explain", person, "NO_SUCH_PROGRAM")
+    assert code == 2 and "NO_SUCH_PROGRAM" in refused["message"]

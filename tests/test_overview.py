@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.db import session_scope
 from core.models import Measurement, ModelVersion, ProgramFeedback, Recommendation
-from core.overview import changes
+from core.overview import changes, headline
 from core.requests import create_request
 from core.users import add_user, current_user
 from tests.orgs import stored_team_org
@@ -44,7 +44,7 @@ def test_rating_moves_match_the_measurements(engine, org):
         mgr = changes(s, current_user(s, "jefe"))
     assert (hr.improved, hr.declined) == _moves(engine)
     assert hr.improved + hr.declined > 0
-    assert (mgr.improved, mgr.declined) == _moves(engine, set(org["team"]) | {org["boss"]})
+    assert (mgr.improved, mgr.declined) == _moves(engine, set(org["team"]))
     assert mgr.improved + mgr.declined < hr.improved + hr.declined
 
 
@@ -91,3 +91,9 @@ def test_at_risk_and_own_plan_come_from_the_active_model(engine, org):
         assert changes(s, current_user(s, "rrhh")).at_risk == 1
         assert changes(s, current_user(s, "jefe")).at_risk == 1
         assert changes(s, current_user(s, "yo")).plan_size == 2
+
+
+def test_a_managers_headline_counts_the_team_without_themself(engine, org):
+    with session_scope(engine, write=False) as s:
+        assert headline(s, current_user(s, "jefe")).people == len(org["team"])
+        assert headline(s, current_user(s, "yo")).people == 1
