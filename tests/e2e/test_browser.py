@@ -205,3 +205,92 @@ def test_employee_requests_a_training_and_the_manager_approves(app_server, brows
         assert page.get_by_text("Aprobada").count() >= 1
     finally:
         context.close()
+
+
+def test_manager_opens_a_members_plan_from_the_team_table(app_server, browser):
+    context, page = _login(browser, app_server, "manager")
+    try:
+        page.goto(f"{app_server['url']}/equipo")
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.wait_for(timeout=60_000)
+        grid.scroll_into_view_if_needed()
+        _wait_idle(page)
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # first member, selection column
+        page.wait_for_url("**/plan?employee=*", timeout=30_000)
+        page.get_by_role("button", name="Descargar el plan (PDF)").wait_for(timeout=60_000)
+        _wait_idle(page)
+        _assert_no_error(page, "manager/plan from the team table")
+    finally:
+        context.close()
+
+
+def test_employee_plays_what_if_and_downloads_the_plan(app_server, browser):
+    context, page = _login(browser, app_server, "employee")
+    try:
+        page.goto(f"{app_server['url']}/plan")
+        whatif = page.get_by_text("¿Y si…?").first
+        whatif.wait_for(timeout=60_000)
+        _wait_idle(page)
+        whatif.click()
+        value = page.locator('[data-testid="stMetric"]', has_text="Calificación prevista") \
+            .locator('[data-testid="stMetricValue"]').first
+        value.wait_for(timeout=90_000)
+        _wait_idle(page)
+        before = value.inner_text()
+        sliders = page.locator('[data-testid="stSlider"] input[type=range], '
+                               '[data-testid="stSlider"] [role="slider"]')
+        assert sliders.count() > 0
+        for i in range(min(6, sliders.count())):
+            sliders.nth(i).focus()
+            for _ in range(15):
+                page.keyboard.press("ArrowRight")
+            _wait_idle(page)
+        assert value.inner_text() != before
+        page.screenshot(path=str(SHOTS / "employee-whatif.png"))
+        page.evaluate("window.scrollTo(0, 0)")
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name="Descargar el plan (PDF)").click()
+        assert Path(download.value.path()).read_bytes()[:4] == b"%PDF"
+        _assert_no_error(page, "employee what-if and PDF")
+    finally:
+        context.close()
+
+
+def test_trainer_exports_a_cohort_without_ratings(app_server, browser):
+    context, page = _login(browser, app_server, "trainer")
+    try:
+        page.goto(f"{app_server['url']}/brechas")
+        tab = page.get_by_role("tab", name="Armar una cohorte")
+        tab.wait_for(timeout=60_000)
+        _wait_idle(page)
+        tab.click()
+        _wait_idle(page)
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name="Descargar la cohorte (CSV)").click()
+        lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+        assert lines[0].split(",") == ["Nombre", "Correo", "Departamento"]
+        assert len(lines) > 1
+        _assert_no_error(page, "trainer cohort")
+    finally:
+        context.close()
+
+
+def test_hr_retrains_then_sees_the_comparison_and_the_model_page(app_server, browser):
+    context, page = _login(browser, app_server, "hr")
+    try:
+        page.goto(f"{app_server['url']}/datos")
+        train = page.get_by_role("button", name="Entrenar y generar planes")
+        train.wait_for(timeout=60_000)
+        _wait_idle(page)
+        train.click()
+        page.get_by_text("Modelo nuevo frente al activo").wait_for(timeout=240_000)
+        _wait_idle(page)
+        _assert_no_error(page, "hr retrain")
+        page.screenshot(path=str(SHOTS / "hr-retrained.png"))
+        page.goto(f"{app_server['url']}/modelo")
+        page.get_by_text("Versiones del modelo").first.wait_for(timeout=120_000)
+        _wait_idle(page)
+        _assert_no_error(page, "hr model page after retraining")
+    finally:
+        context.close()
