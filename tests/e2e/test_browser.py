@@ -103,7 +103,7 @@ def _login(browser, server, role: str):
     page.get_by_role("button", name="Ingresar").click()
     accept = page.get_by_role("button", name="He leído el aviso")
     logout = page.get_by_role("button", name="Cerrar sesión").first
-    accept.or_(logout).first.wait_for(timeout=60_000)
+    accept.or_(logout).first.wait_for(timeout=120_000)  # first sign-in loads the app
     if accept.count():
         _wait_idle(page)
         assert page.locator('[data-testid="stSidebarNav"]').count() == 0  # no menu yet
