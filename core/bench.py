@@ -81,7 +81,7 @@ TARGET_SPEEDUP = 5.0
 POLICY_LABELS = {
     "ours_counterfactual": "ours: counterfactual",
     "ours_uplift": "ours: uplift",
-    "ours_blend": "ours: blend (mean of both)",
+    "ours_blend": "ours: blend (weighted mix of both)",
     "random": "random program",
     "popular": "most popular",
     "lowest_skill": "lowest-skill rule",

@@ -12,11 +12,12 @@ Building blocks of :mod:`core.recommend`:
   the fallback when nobody completed anything).
 * :class:`KPIGainModel` - the same for next quarter's KPIs, by their standardised level,
   kept for a KPI only where it predicts better than no effect in cross-validation.
-* :class:`ResponseModel` - the next-quarter rating as a function of the features a program
-  can move and of context it cannot (skills, gaps, role, tenure, ...): a bag of LightGBM
-  models fitted on employee-bootstrap samples with two generic shape constraints (more skill
-  never lowers the prediction, a larger gap never raises it). The counterfactual of
-  :class:`core.recommend.CounterfactualRecommender` moves along it.
+* :class:`ResponseModel` - the rating (of the same quarter or of the next) as a function of
+  the features a program can move and of context it cannot (skills, gaps, role, tenure,
+  ...): a bag of LightGBM models fitted on employee-bootstrap samples with two generic
+  shape constraints (more skill never lowers the prediction, a larger gap never raises
+  it). The counterfactual of :class:`core.recommend.CounterfactualRecommender` moves
+  along it.
 * :func:`ridge_draws` / :func:`choose_ridge_scale` - the shrinkage fits shared by these and
   by the uplift learner: ridge with cross-validated shrinkage, and draws from a sandwich
   covariance clustered by employee for the intervals.
@@ -648,7 +649,10 @@ RESPONSE_ROUNDS = 300
 
 
 class ResponseModel:
-    """Next-quarter rating from skills, gaps and context: a bag of constrained LightGBMs.
+    """The rating from skills, gaps and context: a bag of constrained LightGBMs.
+
+    ``target="next"`` (default) predicts the next quarter's rating from a quarter's
+    features, ``"now"`` that quarter's own rating (every quarter with a rating is a row).
 
     Member 0 is fitted on every labelled row, the others on employee-bootstrap samples (the
     spread of their predicted differences is the response's share of the uncertainty). The
@@ -656,19 +660,21 @@ class ResponseModel:
     """
 
     def __init__(self, n_models: int = 4, rounds: int = RESPONSE_ROUNDS,
-                 kpis: Sequence[str] = (), random_state: int = 0):
+                 kpis: Sequence[str] = (), target: str = "next", random_state: int = 0):
         self.n_models = n_models
         self.rounds = rounds
         self.kpis = kpis
+        self.target = target
         self.random_state = random_state
 
     def fit(self, ff: FeatureFrame) -> ResponseModel:
-        lab = ff.labelled
+        rating = ff.rating_now if self.target == "now" else ff.y_rating
+        lab = rating.notna().to_numpy()
         self.categorical_ = [c for c in ff.categorical if c in ff.X.columns]
         self.feature_names_ = response_features(list(ff.X.columns), self.categorical_,
                                                 list(self.kpis))
         X = ff.X.loc[lab, self.feature_names_]
-        y = ff.y_rating.loc[lab].to_numpy(dtype=float)
+        y = rating.loc[lab].to_numpy(dtype=float)
         emp = ff.keys.loc[lab, "employee_id"].to_numpy()
         params = {**RESPONSE_PARAMS,
                   "monotone_constraints": monotone_constraints(self.feature_names_)}

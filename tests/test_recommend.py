@@ -10,6 +10,7 @@ import pytest
 from core import synthetic
 from core.features import FeatureBuilder, History, history_from_dir
 from core.recommend import (
+    BLEND_WEIGHTS,
     DEFAULT_ESTIMATOR,
     ESTIMATORS,
     PLAN_COLUMNS,
@@ -19,6 +20,7 @@ from core.recommend import (
     RecommendWarning,
     UpliftRecommender,
     eligible_pairs,
+    latest_rows,
     policy_value,
     recommend,
 )
@@ -299,3 +301,62 @@ def test_empty_effects_give_an_empty_plan(org):
     empty = pd.DataFrame(columns=["employee_id", "program_id", "expected_gain", "low", "high"])
     plan = recommend(empty, h)
     assert list(plan.columns) == PLAN_COLUMNS and plan.empty
+
+
+def test_blend_weight_is_chosen_on_past_completers_and_applied(org, fitted):
+    _h, _ff, _gt = org
+    bl, eff = fitted["blend"]
+    cf_eff, up_eff = fitted["counterfactual"][1], fitted["uplift"][1]
+    assert bl.weight_ in BLEND_WEIGHTS
+    assert set(bl.weight_scores_) == set(BLEND_WEIGHTS)
+    assert bl.weight_scores_[bl.weight_] == max(bl.weight_scores_.values())
+    m = cf_eff.merge(up_eff, on=["employee_id", "program_id"], suffixes=("", "_u"))
+    m = m.merge(eff, on=["employee_id", "program_id"], suffixes=("", "_b"))
+    w = bl.weight_
+    assert np.allclose(m["expected_gain_b"],
+                       w * m["expected_gain"] + (1 - w) * m["expected_gain_u"])
+    fixed = BlendRecommender.from_fitted(bl.cf_, bl.up_, weight=0.5)
+    assert fixed.weight_ == 0.5 and not fixed.weight_scores_
+    alone = BlendRecommender.from_fitted(bl.cf_, None)
+    assert alone.weight_ == 1.0
+
+
+def test_counterfactual_point_effect_matches_its_effects(org, fitted):
+    _h, ff, _gt = org
+    cf, eff = fitted["counterfactual"]
+    rows = latest_rows(ff)
+    X = ff.X.loc[rows]
+    ids = ff.keys.loc[rows, "employee_id"].astype(str).to_numpy()
+    pid = str(eff.groupby("program_id")["expected_gain"].mean().idxmax())
+    got = pd.Series(cf.point_effect(X, pid), index=ids)
+    want = eff[eff["program_id"] == pid].set_index("employee_id")["expected_gain"]
+    assert np.allclose(got.to_numpy(), want.reindex(ids).to_numpy(), atol=1e-9)
+
+
+def test_uplift_effect_modifiers_chosen_by_cross_validation(org, fitted):
+    h, ff, _gt = org
+    up = fitted["uplift"][0]
+    assert up.terms_ in up.terms_errors_ and len(up.terms_errors_) == 2  # KPI terms: auto
+    assert up.terms_errors_[up.terms_] == min(up.terms_errors_.values())
+    fixed = UpliftRecommender(n_draws=5, kpi_terms=True).fit(h, ff)
+    assert fixed.terms_ == (False, True) and len(fixed.terms_errors_) == 1
+    eff = fixed.effects()
+    assert np.isfinite(eff["expected_gain"]).all()
+
+
+def test_response_model_targets():
+    from core.effects import ResponseModel
+    from core.features import FeatureFrame
+
+    keys = pd.DataFrame({"employee_id": ["a", "a", "b", "b"],
+                         "period": ["2024-Q1", "2024-Q2"] * 2})
+    X = pd.DataFrame({"skill_x": [1.0, 2.0, 3.0, 4.0], "tenure_years": [1.0, 1.2, 3.0, 3.2]})
+    now = pd.Series([2.0, 3.0, 4.0, 5.0])
+    nxt = pd.Series([3.0, np.nan, 5.0, np.nan])
+    ff = FeatureFrame(X=X, y_rating=nxt, y_low=nxt, rating_now=now, keys=keys,
+                      categorical=[], skills=["x"])
+    a = ResponseModel(n_models=1, rounds=5, target="now").fit(ff)
+    b = ResponseModel(n_models=1, rounds=5, target="next").fit(ff)
+    # too few rows to split: each predicts the mean of its own target
+    assert np.allclose(a.predict(X), now.mean())
+    assert np.allclose(b.predict(X), nxt.mean())
