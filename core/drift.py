@@ -145,13 +145,22 @@ class DriftReport:
         return self.basis == "none" or self.table.empty
 
 
-def _measurements(engine: Engine) -> pd.DataFrame:
+MEAS_COLUMNS = ["employee_id", "period", "kind", "name", "value", "dataset_version_id"]
+
+
+def _rows(conn, query) -> pd.DataFrame:
+    """A query's rows as a frame, column by column (fast for hundreds of thousands)."""
+    values = list(zip(*conn.execute(query).all(), strict=False))
+    if not values:
+        return pd.DataFrame(columns=MEAS_COLUMNS)
+    return pd.DataFrame(dict(zip(MEAS_COLUMNS, values, strict=True)))
+
+
+def _measurements(engine: Engine, *where) -> pd.DataFrame:
     with engine.connect() as conn:
-        rows = conn.execute(select(Measurement.employee_id, Measurement.period,
-                                   Measurement.kind, Measurement.name, Measurement.value,
-                                   Measurement.dataset_version_id)).all()
-    return pd.DataFrame(rows, columns=["employee_id", "period", "kind", "name", "value",
-                                       "dataset_version_id"])
+        return _rows(conn, select(Measurement.employee_id, Measurement.period,
+                                  Measurement.kind, Measurement.name, Measurement.value,
+                                  Measurement.dataset_version_id).where(*where))
 
 
 def _wide(meas: pd.DataFrame) -> pd.DataFrame:
@@ -164,27 +173,35 @@ def _wide(meas: pd.DataFrame) -> pd.DataFrame:
 
 
 def history_drift(engine: Engine, lang: str = "es") -> DriftReport:
-    meas = _measurements(engine)
-    if meas.empty:
+    """Only the rows of the (at most two) quarters compared are read: which ones is decided
+    from the (upload, quarter) pairs, grouped in SQL."""
+    with engine.connect() as conn:
+        pairs = conn.execute(select(Measurement.dataset_version_id, Measurement.period)
+                             .where(Measurement.period.isnot(None))
+                             .group_by(Measurement.dataset_version_id, Measurement.period)
+                             ).all()
+    if not pairs:
         return DriftReport("none")
-    meas = meas[meas["period"].notna()]
-    by_version = {int(v): g for v, g in meas.groupby("dataset_version_id")}
+    by_version: dict[int, list[str]] = {}
+    for v, period in pairs:
+        if v is not None:  # pandas' groupby left rows without an upload out, as here
+            by_version.setdefault(int(v), []).append(period)
     uploads = sorted(by_version)[-2:]
     if len(uploads) == 2:
-        sides = []
-        for v in uploads:
-            g = by_version[v]
-            latest = max(g["period"].unique(), key=period_key)
-            sides.append((t("drift.side.upload", lang, v=v, period=latest),
-                          g[g["period"] == latest]))
-        if sides[0][1]["period"].iloc[0] != sides[1][1]["period"].iloc[0]:
+        latest = [max(by_version[v], key=period_key) for v in uploads]
+        if latest[0] != latest[1]:
+            sides = [(t("drift.side.upload", lang, v=v, period=p),
+                      _measurements(engine, Measurement.dataset_version_id == v,
+                                    Measurement.period == p))
+                     for v, p in zip(uploads, latest, strict=True)]
             (ref_label, ref), (cur_label, cur) = sides
             return DriftReport("uploads", ref_label, cur_label,
                                _table(_wide(ref), _wide(cur)))
-    periods = sorted(meas["period"].unique(), key=period_key)
+    periods = sorted({p for _v, p in pairs}, key=period_key)
     if len(periods) < 2:
         return DriftReport("none")
     p0, p1 = periods[-2:]
+    meas = _measurements(engine, Measurement.period.in_([p0, p1]))
     return DriftReport("quarters", t("drift.side.quarter", lang, period=p0),
                        t("drift.side.quarter", lang, period=p1),
                        _table(_wide(meas[meas["period"] == p0]),

@@ -154,16 +154,17 @@ def _with_groups(people: pd.DataFrame, emp: pd.DataFrame, year: int,
     return out
 
 
-def scored_history(engine: Engine, version_id: int, model) -> tuple[pd.DataFrame, str | None]:
-    """``employee_id, flag, recommended`` for everyone scored in the latest quarter."""
-    from core.contract import period_key
-    from core.features import FeatureBuilder
-    from core.training import load_training_history
+def scored_history(engine: Engine, version_id: int, model, features=None
+                   ) -> tuple[pd.DataFrame, str | None]:
+    """``employee_id, flag, recommended`` for everyone scored in the latest quarter.
 
-    history = load_training_history(engine)
-    if history.performance.empty:
+    ``features``: :func:`core.model_report.training_features`, when the caller has it."""
+    from core.contract import period_key
+    from core.model_report import training_features
+
+    ff = training_features(engine) if features is None else features
+    if ff is None:
         return pd.DataFrame(columns=["employee_id", "flag", "recommended"]), None
-    ff = FeatureBuilder().fit_transform(history)
     periods = ff.keys["period"].astype(str)
     latest = max(periods.unique(), key=period_key)
     mask = (periods == latest).to_numpy()
@@ -196,11 +197,16 @@ def scored_snapshot(engine: Engine, summary: dict, model) -> tuple[pd.DataFrame,
 
 
 def fairness_report(engine: Engine, kind: str = "history", year: int | None = None,
-                    min_group: int = MIN_GROUP) -> FairnessReport:
-    """The audit for the active model of ``kind`` (empty report when there is none)."""
+                    min_group: int = MIN_GROUP, features=None, active=None
+                    ) -> FairnessReport:
+    """The audit for the active model of ``kind`` (empty report when there is none).
+
+    ``features`` (:func:`core.model_report.training_features`) and ``active`` (what
+    ``core.registry.active_model`` returns) are used when given, instead of rebuilding them.
+    """
     from core.registry import active_model, get_version
 
-    active = active_model(engine, kind)
+    active = active_model(engine, kind) if active is None else active
     if active is None:
         return FairnessReport("none")
     version_id, model = active
@@ -208,7 +214,7 @@ def fairness_report(engine: Engine, kind: str = "history", year: int | None = No
     opted = int(emp["opt_out"].fillna(False).astype(bool).sum())
     year = year or dt.date.today().year
     if kind == "history":
-        people, period = scored_history(engine, version_id, model)
+        people, period = scored_history(engine, version_id, model, features)
         people = _with_groups(people, emp, year)
         outcomes = OUTCOMES
     else:

@@ -181,8 +181,9 @@ class FeatureBuilder:
         X["rating"] = rating
         X["rating_lag1"] = g["performance_rating"].shift(1).where(consecutive)
         X["rating_delta"] = X["rating"] - X["rating_lag1"]
-        X["rating_mean4"] = g["performance_rating"].transform(
-            lambda s: s.rolling(4, min_periods=1).mean())
+        X["rating_mean4"] = (rating.groupby(perf["employee_id"], sort=False)
+                             .rolling(4, min_periods=1).mean()
+                             .reset_index(level=0, drop=True))
         X["quarter"] = (perf["_pk"] % 4 + 1).astype(float)
 
         for k in self.kpis_:

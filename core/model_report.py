@@ -243,12 +243,32 @@ def plot_calibration(cal: pd.DataFrame, lang: str) -> go.Figure:
 # --------------------------------------------------------------------------------------------
 
 
-def holdout_rows(engine: Engine, summary: dict[str, Any]) -> pd.DataFrame:
+def training_features(engine: Engine | None = None, history=None):
+    """The history feature frame as training builds it (people who objected to automated
+    scoring left out): from ``history`` (``core.features.History`` of the whole store, not
+    modified) when the caller already holds it, else loaded from ``engine``.
+
+    Individual rows: for the aggregates of this page (importance, fairness) only. Building
+    it is most of the cost of both, so a page builds it once and passes it to
+    :func:`get_importance_df` and :func:`core.fairness.fairness_report`.
+    """
+    from core.features import FeatureBuilder
+    from core.training import load_training_history
+    from core.whatif import _drop_opted_out
+
+    history = load_training_history(engine) if history is None else _drop_opted_out(history)
+    if history.performance.empty:
+        return None
+    return FeatureBuilder().fit_transform(history)
+
+
+def holdout_rows(engine: Engine, summary: dict[str, Any], features=None) -> pd.DataFrame:
     """The model inputs of this version's hold-out rows, rebuilt from the store.
 
     History: every labelled (employee, quarter) row of the hold-out quarter. Snapshot: the
     stratified hold-out of the dataset version it was trained on (same seed and fraction).
-    Empty when those rows are no longer in the store.
+    Empty when those rows are no longer in the store. ``features``: what
+    :func:`training_features` returns, when the caller already has it.
     """
     m = summary.get("metrics") or {}
     hold = m.get("holdout") or {}
@@ -271,26 +291,26 @@ def holdout_rows(engine: Engine, summary: dict[str, Any]) -> pd.DataFrame:
         X, _y, _cat, _pos = snapshot_xy(frame)
         return X.loc[te]
     from core.contract import period_key
-    from core.features import FeatureBuilder
-    from core.training import load_training_history
 
     period = hold.get("period") or m.get("holdout_period")
-    history = load_training_history(engine)
-    if not period or history.performance.empty:
+    if not period:
         return pd.DataFrame()
-    ff = FeatureBuilder().fit_transform(history)
+    ff = training_features(engine) if features is None else features
+    if ff is None:
+        return pd.DataFrame()
     pk = ff.keys["period"].map(period_key).to_numpy()
     mask = ff.y_rating.notna().to_numpy() & (pk == period_key(period))
     return ff.X.loc[mask]
 
 
 def get_importance_df(engine: Engine, version_id: int, which: str = "rating",
-                      top: int = TOP_FEATURES) -> pd.DataFrame:
+                      top: int = TOP_FEATURES, features=None, model=None) -> pd.DataFrame:
     """Mean |SHAP| per feature of a stored version over its hold-out rows (largest first).
 
     ``which``: ``rating`` (predicted rating) or ``low`` (risk of a low rating) for a history
     model; a snapshot model has one output. Columns of ``core.explain.global_importance``
-    plus ``n_rows`` in ``attrs``.
+    plus ``n_rows`` in ``attrs``. ``features`` (:func:`training_features`) and ``model``
+    (the loaded model of ``version_id``) are used when given, instead of rebuilding them.
     """
     from core.explain import global_importance
     from core.models import ModelVersion
@@ -299,10 +319,11 @@ def get_importance_df(engine: Engine, version_id: int, which: str = "rating",
     summary = get_version(engine, version_id)
     if summary is None:
         raise LookupError(f"version {version_id} does not exist")
-    with session_factory(engine)() as s:
-        text = s.get(ModelVersion, version_id).model_text
-    model = load_model(summary["kind"], text)
-    X = holdout_rows(engine, summary)
+    if model is None:
+        with session_factory(engine)() as s:
+            text = s.get(ModelVersion, version_id).model_text
+        model = load_model(summary["kind"], text)
+    X = holdout_rows(engine, summary, features if summary["kind"] == "history" else None)
     if X.empty:
         return pd.DataFrame(columns=["feature", "label_es", "label_en", "mean_abs_shap"])
     imp = global_importance(model, X, which if summary["kind"] == "history" else "outcome")

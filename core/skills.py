@@ -9,10 +9,10 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from core.contract import SKILL_PREFIX
+from core.contract import SKILL_PREFIX, period_key
 from core.db import session_factory
-from core.features import History, role_targets
-from core.models import Program, ProgramFeedback
+from core.features import History, measurements_wide, role_targets
+from core.models import Employee, JobRoleTarget, Measurement, Program, ProgramFeedback
 
 MIN_GROUP = 5
 
@@ -43,6 +43,37 @@ def gap_table(history: History, by: str = "department") -> pd.DataFrame:
     keep = sizes[sizes >= MIN_GROUP].index
     long = long[long[by].isin(keep)]
     return long.pivot_table(index=by, columns="skill", values="gap", aggfunc="mean").round(2)
+
+
+def gap_table_from_store(engine: Engine, by: str = "department") -> pd.DataFrame:
+    """:func:`gap_table` of the whole store, reading only what it needs: the skill levels
+    of the latest quarter (not every measurement of every quarter), the employees' role and
+    group, and the role targets (every quarter's skills only when no targets were uploaded
+    and they have to be estimated). The same table as ``gap_table(load_history(engine))``."""
+    cols = ["employee_id", "period", "kind", "name", "value"]
+    with session_factory(engine)() as session:
+        periods = session.scalars(select(Measurement.period).distinct()).all()
+        periods = [p for p in periods if p is not None]
+        if not periods:
+            return pd.DataFrame()
+        latest = max(periods, key=period_key)
+        roles = pd.DataFrame(session.execute(select(
+            JobRoleTarget.job_role, JobRoleTarget.skill, JobRoleTarget.target_level)).all(),
+            columns=["job_role", "skill", "target_level"])
+        which = Measurement.period == latest  # everyone measured then counts in a group
+        if not len(roles):
+            which = which | (Measurement.kind == "skill")
+        values = list(zip(*session.execute(select(
+            Measurement.employee_id, Measurement.period, Measurement.kind, Measurement.name,
+            Measurement.value).where(which)).all(), strict=False))
+        meas = (pd.DataFrame(dict(zip(cols, values, strict=True))) if values
+                else pd.DataFrame(columns=cols))
+        emp_cols = ["employee_id", "job_role", "department", "location"]
+        emp = pd.DataFrame(session.execute(select(
+            Employee.employee_id, Employee.job_role, Employee.department, Employee.location)
+            .where(Employee.anonymized_at.is_(None))).all(), columns=emp_cols)
+    perf = measurements_wide(meas)
+    return gap_table(History(emp, perf, pd.DataFrame(), pd.DataFrame(), roles), by)
 
 
 def feedback_counts(engine: Engine) -> pd.DataFrame:

@@ -123,6 +123,38 @@ def org_context(history: History) -> OrgContext:
     return OrgContext(builder, ranges, steps)
 
 
+def org_context_from_store(engine) -> OrgContext:
+    """:func:`org_context` of the whole store, reading only what the fit uses: every KPI
+    value (for the fences and the usual ranges), the skill names, the employees' groups and
+    the role targets; every skill value only when no targets were uploaded and they have to
+    be estimated. The same context as ``org_context(load_history(engine))``, without
+    loading and pivoting every measurement."""
+    from core.db import session_factory
+
+    cols = ["employee_id", "period", "kind", "name", "value"]
+    with session_factory(engine)() as session:
+        conn = session.connection()
+        emp = pd.read_sql(select(Employee.employee_id, Employee.department, Employee.job_role,
+                                 Employee.location, Employee.scoring_opt_out)
+                          .where(Employee.anonymized_at.is_(None)), conn)
+        roles = pd.read_sql(select(JobRoleTarget.job_role, JobRoleTarget.skill,
+                                   JobRoleTarget.target_level), conn)
+        skills = sorted(session.scalars(select(Measurement.name).distinct().where(
+            Measurement.kind == "skill")).all())
+        kinds = ["kpi"] if len(roles) else ["kpi", "skill"]
+        values = list(zip(*session.execute(select(
+            Measurement.employee_id, Measurement.period, Measurement.kind, Measurement.name,
+            Measurement.value).where(Measurement.kind.in_(kinds))).all(), strict=False))
+    meas = (pd.DataFrame(dict(zip(cols, values, strict=True))) if values
+            else pd.DataFrame(columns=cols))
+    perf = measurements_wide(meas)
+    for s in skills:  # the skill columns the builder knows, even when not read
+        if SKILL_PREFIX + s not in perf:
+            perf[SKILL_PREFIX + s] = np.nan
+    return org_context(History(emp, perf, pd.DataFrame(columns=["program_id"]),
+                               pd.DataFrame(columns=["employee_id"]), roles))
+
+
 def person_history(session: Session, employee_id: str) -> History:
     """One person's records as canonical frames (what core.features.load_history builds)."""
     conn = session.connection()
@@ -294,5 +326,5 @@ def top_contributions(frame: pd.DataFrame, lang: str = "es", n: int = 10) -> pd.
 
 __all__ = ["Baseline", "Changeable", "NotAllowed", "NotChangeable", "OrgContext",
            "apply_changes", "baseline_row", "changeable_features", "load_version_model",
-           "org_context",
+           "org_context", "org_context_from_store",
            "person_history", "predict_whatif", "top_contributions"]

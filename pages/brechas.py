@@ -15,8 +15,8 @@ from core.explain import skill_label
 from core.export import csv_bytes
 from core.i18n import fmt_number, fmt_soles, t
 from core.plans import active_model_version
-from core.skills import MIN_GROUP, feedback_counts
-from ui.cache import data_version, gaps
+from core.skills import MIN_GROUP, feedback_counts, gap_table_from_store
+from ui.cache import data_version
 from ui.common import engine, lang, require_page
 
 user = require_page("brechas")
@@ -31,6 +31,13 @@ def _effectiveness(data: int, model: int | None, url: str):
     """Aggregates only (programs with enough completions): the same for every viewer."""
     with session_scope(engine(), write=False) as session:
         return effectiveness(session)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _gaps(data: int, by: str, url: str):
+    """Aggregate gap table (groups under MIN_GROUP hidden): the same for every viewer. Reads
+    the latest quarter's rows only, not the whole store."""
+    return gap_table_from_store(engine(), by)
 
 
 with session_scope(eng, write=False) as session:
@@ -54,7 +61,7 @@ with tab_gaps:
     st.caption(t("gaps.intro", lg, n=MIN_GROUP))
     by = st.radio(t("gaps.by", lg), ["department", "location"], horizontal=True,
                   format_func=lambda b: t(f"gaps.by.{b}", lg))
-    gap = gaps(by)
+    gap = _gaps(data_version(), by, eng.url.render_as_string(hide_password=True))
     if gap.empty:
         st.info(t("gaps.empty", lg))
     else:

@@ -15,9 +15,23 @@ eng = engine()
 URL = eng.url.render_as_string(hide_password=True)
 
 
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _features(data: int, url: str):
+    """The history feature frame (individual rows, never shown): built once per data version
+    and process from the shared store frames, for the importance and fairness aggregates."""
+    from ui.cache import history
+
+    return model_report.training_features(history=history())
+
+
+def _history_features(kind: str, data: int):
+    return _features(data, URL) if kind == "history" else None
+
+
 @st.cache_data(show_spinner=False, max_entries=8, ttl=900)
-def _importance(version_id: int, which: str, data: int, url: str) -> pd.DataFrame:
-    return model_report.get_importance_df(eng, version_id, which)
+def _importance(version_id: int, which: str, data: int, url: str, kind: str) -> pd.DataFrame:
+    return model_report.get_importance_df(eng, version_id, which,
+                                          features=_history_features(kind, data))
 
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=900)
@@ -27,7 +41,7 @@ def _drift(kind: str, language: str, data: int, url: str) -> drift.DriftReport:
 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=900)
 def _fairness(kind: str, version_id: int, data: int, url: str) -> fairness.FairnessReport:
-    return fairness.fairness_report(eng, kind)
+    return fairness.fairness_report(eng, kind, features=_history_features(kind, data))
 
 
 def _label(feature: str) -> str:
@@ -120,7 +134,7 @@ def importance_section() -> None:
         which = st.radio(t("model.shap.which", lg), ["rating", "low"], horizontal=True,
                          format_func=lambda w: t(f"model.shap.{w}", lg), key="shap_which")
     with st.spinner(t("model.working", lg)):
-        imp = _importance(int(active["id"]), which, dv, URL)
+        imp = _importance(int(active["id"]), which, dv, URL, active["kind"])
     if imp.empty:
         st.info(t("model.shap.none", lg))
         return

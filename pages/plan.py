@@ -32,7 +32,7 @@ from core.whatif import (
     baseline_row,
     changeable_features,
     load_version_model,
-    org_context,
+    org_context_from_store,
     predict_whatif,
     top_contributions,
 )
@@ -164,10 +164,9 @@ def _whatif_model(version: int, url: str):
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _whatif_context(version: int, data: int, url: str):
-    """Organization-level fit (fences, role targets, KPI ranges): aggregates, no person."""
-    from ui.cache import history
-
-    return org_context(history())
+    """Organization-level fit (fences, role targets, KPI ranges): aggregates, no person.
+    Reads the KPI values and role targets only, not the whole history."""
+    return org_context_from_store(eng)
 
 
 def _data_version() -> int:

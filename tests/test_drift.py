@@ -101,3 +101,56 @@ def test_drift_between_the_last_two_uploads(engine, tmp_path):
 def test_no_data_no_drift(engine):
     assert drift.drift_report(engine, "history").empty
     assert drift.drift_report(engine, "snapshot").basis == "none"
+
+
+def _reference_history_drift(engine, lang):
+    """The former implementation: every measurement into pandas, split there."""
+    from sqlalchemy import select
+
+    from core.contract import period_key
+    from core.models import Measurement
+
+    with engine.connect() as conn:
+        meas = pd.DataFrame(conn.execute(select(
+            Measurement.employee_id, Measurement.period, Measurement.kind, Measurement.name,
+            Measurement.value, Measurement.dataset_version_id)).all(),
+            columns=["employee_id", "period", "kind", "name", "value", "dataset_version_id"])
+    meas = meas[meas["period"].notna()]
+    by_version = {int(v): g for v, g in meas.groupby("dataset_version_id")}
+    uploads = sorted(by_version)[-2:]
+    if len(uploads) == 2:
+        sides = []
+        for v in uploads:
+            g = by_version[v]
+            latest = max(g["period"].unique(), key=period_key)
+            sides.append(g[g["period"] == latest])
+        if sides[0]["period"].iloc[0] != sides[1]["period"].iloc[0]:
+            return "uploads", drift._table(drift._wide(sides[0]), drift._wide(sides[1]))
+    periods = sorted(meas["period"].unique(), key=period_key)
+    p0, p1 = periods[-2:]
+    return "quarters", drift._table(drift._wide(meas[meas["period"] == p0]),
+                                    drift._wide(meas[meas["period"] == p1]))
+
+
+def test_only_the_compared_quarters_are_read_with_the_same_result(engine, tmp_path):
+    """The (upload, quarter) pairs are grouped in SQL and only the two compared quarters are
+    loaded: the table is the one the full load gave, for both bases."""
+    org = synthetic.generate(80, 4, seed=7)
+    paths = org.write(tmp_path / "org")
+    perf = org.performance
+    last = perf["period"].max()
+    files = [UploadFile.from_path(p) for k, p in paths.items()
+             if k not in ("ground_truth", "performance", "training_records")]
+    assert ingest([*files, _perf_file(perf[perf["period"] != last],
+                                      tmp_path / "performance.csv")], engine).status == "stored"
+    for step in ("quarters", "uploads"):
+        if step == "uploads":
+            newest = perf[perf["period"] == last].copy()
+            newest["kpi_csat"] = newest["kpi_csat"] + 10
+            (tmp_path / "q").mkdir()
+            assert ingest([_perf_file(newest, tmp_path / "q" / "performance.csv")],
+                          engine).status == "stored"
+        rep = drift.drift_report(engine, "history", "es")
+        basis, table = _reference_history_drift(engine, "es")
+        assert rep.basis == basis == step
+        pd.testing.assert_frame_equal(rep.table, table)

@@ -117,3 +117,25 @@ def test_unknown_is_shown_but_not_compared():
     assert not t.loc[fairness.UNKNOWN, "flag_low"]
     assert t.loc["A", "flag_ratio"] == 1.0  # the reference is the highest *known* group
     assert t.loc["B", "flag_ratio"] == pytest.approx(0.8) and not t.loc["B", "flag_low"]
+
+
+def test_shared_feature_frame_gives_the_same_report(engine, trained):
+    """With the feature frame passed in (built once by the page, opted-out people left out
+    of it as training does), the audit is the one computed from the store directly."""
+    from core.features import load_history
+    from core.model_report import training_features
+
+    with session_scope(engine) as s:
+        objector = trained["org"]["org"].employees["employee_id"].iloc[3]
+        s.execute(update(Employee).where(Employee.employee_id == objector)
+                  .values(scoring_opt_out=True))
+    history = load_history(engine)
+    fast = fairness.fairness_report(engine, "history", year=2026,
+                                    features=training_features(history=history))
+    assert history.employees["employee_id"].eq(objector).any()  # the shared frames: intact
+    slow = fairness.fairness_report(engine, "history", year=2026)
+    assert (fast.n_people, fast.opted_out, fast.period) == (slow.n_people, slow.opted_out,
+                                                           slow.period)
+    for dim in fairness.DIMENSIONS:
+        pd.testing.assert_frame_equal(fast.tables[dim], slow.tables[dim])
+        assert fast.hidden[dim] == slow.hidden[dim]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -142,3 +143,16 @@ def test_rollback_and_promote_are_audited_and_plans_ensured(engine, trained, mon
         "history": v2}
     refused = model_report.rollback(engine, hr, 9999)
     assert not refused.ok and _audit(engine)[-1][1] == "model_rolled_back_refused"
+
+
+def test_shared_feature_frame_gives_the_same_importance(engine, trained):
+    """The page builds the feature frame once (from the cached store frames) and passes it:
+    the importance is the one built from the store directly."""
+    from core.features import load_history
+
+    _v1, v2 = trained
+    ff = model_report.training_features(history=load_history(engine))
+    for which in ("rating", "low"):
+        pd.testing.assert_frame_equal(
+            model_report.get_importance_df(engine, v2, which, features=ff),
+            model_report.get_importance_df(engine, v2, which))

@@ -168,3 +168,23 @@ def test_opted_out_person_gets_no_simulation(engine, org):
     with session_scope(engine) as s:
         s.get(Employee, person).scoring_opt_out = True
     assert _baseline(engine, org) is None
+
+
+@pytest.mark.parametrize("targets", ["uploaded", "estimated"])
+def test_org_context_from_store_is_the_full_history_fit(engine, tmp_path, targets):
+    """Reading only KPI values, skill names and role targets gives the context the whole
+    history gave: same fences, targets, categories, KPI ranges and steps."""
+    from core.models import JobRoleTarget
+    from core.whatif import org_context, org_context_from_store
+
+    stored_team_org(engine, tmp_path / "org", employees=70, quarters=3, seed=4)
+    with session_scope(engine) as s:
+        if targets == "estimated":
+            s.query(JobRoleTarget).delete()
+        s.query(Employee).order_by(Employee.employee_id).first().scoring_opt_out = True
+    full = org_context(load_history(engine))
+    fast = org_context_from_store(engine)
+    for attr in ("kpis_", "skills_", "fences_", "categories_"):
+        assert getattr(fast.builder, attr) == getattr(full.builder, attr), attr
+    pd.testing.assert_frame_equal(fast.builder.targets_, full.builder.targets_)
+    assert fast.kpi_ranges == full.kpi_ranges and fast.kpi_steps == full.kpi_steps
