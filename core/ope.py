@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
+from core.errors import BilingualError
 from core.features import FeatureFrame, History
 
 __all__ = ["NONE", "LoggedData", "OPEError", "dr_estimate", "dr_policy_value", "logged_data"]
@@ -53,16 +54,8 @@ OUTCOME_PARAMS: dict = {
 }
 
 
-class OPEError(ValueError):
+class OPEError(BilingualError, ValueError):
     """The log cannot support an off-policy estimate; the reason in Spanish and English."""
-
-    def __init__(self, message_es: str, message_en: str):
-        super().__init__(message_en)
-        self.message_es = message_es
-        self.message_en = message_en
-
-    def message(self, lang: str = "es") -> str:
-        return self.message_en if lang == "en" else self.message_es
 
 
 @dataclass

@@ -62,6 +62,7 @@ from core.effects import (
     ridge_draws,
     run_parallel,
 )
+from core.errors import BilingualError
 from core.features import FeatureFrame, History, role_targets, shift_skills
 from core.model import RatingModel
 
@@ -74,15 +75,8 @@ PLAN_COLUMNS = ["employee_id", "program_id", "rank", "expected_gain", "low", "hi
                 "cost_pen", "hours", "low_confidence"]
 
 
-class RecommendError(ValueError):
+class RecommendError(BilingualError, ValueError):
     """Input the recommender cannot work with; the message in Spanish and in English."""
-
-    def __init__(self, es: str, en: str):
-        super().__init__(en)
-        self.es, self.en = es, en
-
-    def message(self, lang: str = "es") -> str:
-        return self.en if lang == "en" else self.es
 
 
 class RecommendWarning(UserWarning):

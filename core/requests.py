@@ -15,21 +15,15 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.access import may_see_employee, reports_of, visible_employee_ids
+from core.errors import BilingualError
 from core.models import Employee, Program, TrainingRequest
 from core.users import CurrentUser
 
 STATES = ("requested", "approved", "rejected", "completed")
 
 
-class RequestError(ValueError):
+class RequestError(BilingualError, ValueError):
     """A request the user may not make or decide; carries both languages."""
-
-    def __init__(self, es: str, en: str):
-        super().__init__(en)
-        self.es, self.en = es, en
-
-    def message(self, lang: str) -> str:
-        return self.en if lang == "en" else self.es
 
 
 def create_request(session: Session, user: CurrentUser, employee_id: str,

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from core.errors import BilingualError
 from core.models import (
     DatasetVersion,
     Employee,
@@ -23,16 +24,8 @@ from core.models import (
 )
 
 
-class TrainingError(Exception):
+class TrainingError(BilingualError):
     """Training cannot run on this data; ``message(lang)`` says why, in es or en."""
-
-    def __init__(self, message_es: str, message_en: str):
-        super().__init__(message_en)
-        self.message_es = message_es
-        self.message_en = message_en
-
-    def message(self, lang: str = "es") -> str:
-        return self.message_en if lang == "en" else self.message_es
 
 
 def load_training_history(engine: Engine):

@@ -284,7 +284,7 @@ def test_no_completed_training_falls_back_to_declared_gains(org):
     assert len(recommend(eff, none, top_k=3))
     with pytest.raises(RecommendError) as err:
         UpliftRecommender().fit(none, ff)
-    assert "capacitaciones" in err.value.es and "training" in err.value.en
+    assert "capacitaciones" in err.value.message_es and "training" in err.value.message_en
 
 
 @pytest.mark.parametrize("cls", [CounterfactualRecommender, UpliftRecommender])
@@ -292,8 +292,8 @@ def test_no_programs_is_a_clear_error(org, cls):
     h, ff, _gt = org
     with pytest.raises(RecommendError) as err:
         cls().fit(_with(h, programs=h.programs.iloc[0:0]), ff)
-    assert "programas" in err.value.es and "programs" in err.value.en
-    assert err.value.message("en") == err.value.en
+    assert "programas" in err.value.message_es and "programs" in err.value.message_en
+    assert err.value.message("en") == err.value.message_en
 
 
 def test_empty_effects_give_an_empty_plan(org):
