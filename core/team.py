@@ -21,6 +21,7 @@ from core.models import (
     Recommendation,
     TrainingRequest,
 )
+from core.plans import active_model_version
 from core.requests import STATES
 from core.users import CurrentUser
 
@@ -108,15 +109,11 @@ def rating_distribution(session: Session, user: CurrentUser, ids: set[str],
 
 def _active_version(session: Session) -> tuple[int | None, float | None]:
     """The active history model and its "at risk" threshold (F1-optimal, from training)."""
-    rows = session.execute(select(ModelVersion.id, ModelVersion.params)
-                           .where(ModelVersion.status == "active")
-                           .order_by(ModelVersion.id.desc())).all()
-    for vid, params in rows:
-        params = params or {}
-        if params.get("kind", "history") == "history":
-            thr = params.get("threshold")
-            return vid, (float(thr) if thr is not None else None)
-    return None, None
+    vid = active_model_version(session)
+    if vid is None:
+        return None, None
+    thr = (session.get(ModelVersion, vid).params or {}).get("threshold")
+    return vid, (float(thr) if thr is not None else None)
 
 
 def risk_threshold(session: Session) -> float | None:
