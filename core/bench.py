@@ -78,6 +78,7 @@ TARGET_SECONDS = 60.0
 TARGET_MB = 2048.0
 TARGET_SPEEDUP = 5.0
 
+CEILING = "observable_ceiling"  # a reference that reads the ground truth: never a policy
 POLICY_LABELS = {
     "ours_counterfactual": "ours: counterfactual",
     "ours_uplift": "ours: uplift",
@@ -89,6 +90,7 @@ POLICY_LABELS = {
     "seed_gb": "seed GB (Δ rating)",
     "seed_rf_risk": "seed RF (Δ risk)",
     "seed_gb_risk": "seed GB (Δ risk)",
+    CEILING: "reference: learned from the TRUE gains",
 }
 SIMPLE_BASELINES = ("random", "popular", "lowest_skill")
 OURS = ("ours_counterfactual", "ours_uplift", "ours_blend")
@@ -498,11 +500,74 @@ def bench_org(name: str, directory: Path, *, seed: int, budget_seconds: float | 
                     ("lowest_skill", lambda: lowest_skill_policy(history, ff, top_k=top_k))):
         res["policies"][key] = {"status": "ok", **scorer(fn())}
 
+    # --- how far the features can take any estimator -------------------------------------
+    try:
+        with _stage(st, "observable_ceiling"):
+            recs = observable_ceiling(history, ff, gt, top_k=top_k, seed=seed)
+        res["policies"][CEILING] = {"status": "ok", **scorer(recs), "reference": True}
+    except Exception as exc:
+        st["observable_ceiling"] = _unavailable(_err(exc))
+        res["policies"][CEILING] = _unavailable(_err(exc))
+        log.exception("observable ceiling failed on %s", name)
+
     # --- seed recipe --------------------------------------------------------------------
     if seed_recipe:
         _bench_seed(res, history, ff, holdout_period, cf_fitted, scorer, seed=seed,
                     top_k=top_k)
     return res
+
+
+CEILING_PARAMS = {"objective": "regression", "learning_rate": 0.05, "num_leaves": 31,
+                  "min_data_in_leaf": 20, "verbose": -1, "num_threads": 2}
+CEILING_ROUNDS = 400
+CEILING_FOLDS = 3
+
+
+def observable_ceiling(history, ff, ground_truth: pd.DataFrame, *, top_k: int = TOP_K,
+                       seed: int = 0) -> pd.DataFrame:
+    """Plans ranked by a LightGBM fitted to the TRUE gains from each employee's current
+    features and the program, cross-fitted over employees (each person's gains predicted
+    by a model that never saw them).
+
+    Not a policy (no real upload has true gains): a reference for how much of the oracle
+    the features can explain at all, so that a shortfall of our estimators on an
+    organization can be read against what its data allow. Our estimators learn from noisy
+    rating changes of past completers instead, which is far less information.
+    """
+    import lightgbm as lgb
+
+    from core.recommend import latest_rows, recommend
+
+    rows = latest_rows(ff)
+    X = ff.X.loc[rows].reset_index(drop=True)
+    ids = ff.keys.loc[rows, "employee_id"].astype(str).to_numpy()
+    gt = ground_truth.astype({"employee_id": str, "program_id": str})
+    programs = sorted(gt["program_id"].unique())
+    long = pd.concat([X.assign(program_id=p) for p in programs], ignore_index=True)
+    emp = np.tile(ids, len(programs))
+    prog = np.repeat(programs, len(ids))
+    long["program_id"] = pd.Categorical(prog, categories=programs)
+    y = pd.DataFrame({"employee_id": emp, "program_id": prog}).merge(
+        gt[["employee_id", "program_id", "true_gain"]], how="left",
+        on=["employee_id", "program_id"])["true_gain"].to_numpy(dtype=float)
+    cat = [c for c in ff.categorical if c in long] + ["program_id"]
+    uniq = np.unique(ids)
+    fold_of = dict(zip(uniq, np.random.default_rng(seed).integers(0, CEILING_FOLDS,
+                                                                  len(uniq)), strict=True))
+    folds = np.array([fold_of[e] for e in emp])
+    pred = np.full(len(long), np.nan)
+    for f in range(CEILING_FOLDS):
+        tr = (folds != f) & ~np.isnan(y)
+        te = folds == f
+        if not tr.any() or not te.any():
+            continue
+        booster = lgb.train({**CEILING_PARAMS, "seed": seed + f},
+                            lgb.Dataset(long[tr], y[tr], categorical_feature=cat),
+                            num_boost_round=CEILING_ROUNDS)
+        pred[te] = booster.predict(long[te])
+    effects = pd.DataFrame({"employee_id": emp, "program_id": prog, "expected_gain": pred,
+                            "low": pred, "high": pred}).dropna(subset=["expected_gain"])
+    return recommend(effects, history, top_k=top_k)
 
 
 def _bench_seed(res, history, ff, holdout_period, cf_fitted, scorer, *, seed: int,
@@ -864,6 +929,12 @@ def _target(name: str, ok: bool | None, value: str, detail: str = "") -> dict[st
     return {"target": name, "status": status, "value": value, "detail": detail}
 
 
+def _ceiling_note(org: dict) -> str:
+    c = _pv(org, CEILING)
+    return "" if c is None else (f"a model fitted to the true gains from the same features "
+                                 f"reaches {c:.1f}% (observable ceiling)")
+
+
 def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     """The targets of issue 3, each MET, MISSED or N/A (not measured in this run)."""
     out: list[dict[str, Any]] = []
@@ -880,7 +951,7 @@ def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
                 + ("" if is_synth else " (alt org, informative)"),
                 None if ours is None else ours >= TARGET_POLICY_PCT,
                 "n/a" if ours is None else f"{ours:.1f}% ({POLICY_LABELS.get(key, key)})"
-                + _all_programs_note(org, key)))
+                + _all_programs_note(org, key), _ceiling_note(org)))
         if ours is None:
             continue
         base = {k: _pv(org, k) for k in (*SIMPLE_BASELINES, *SEED_POLICIES)}
@@ -1032,6 +1103,10 @@ def format_table(result: dict[str, Any]) -> str:
     defaults = {o.get("default_estimator") for o in orgs if o.get("default_estimator")}
     lines.append("* = default estimator" + (f" ({', '.join(sorted(defaults))})"
                                               if defaults else ""))
+    if any(CEILING in o.get("policies", {}) for o in orgs):
+        lines.append(f"'{POLICY_LABELS[CEILING]}' is not a policy: a LightGBM fitted to the "
+                     "ground truth from the same features, cross-fitted over employees; how "
+                     "far the features can take any estimator")
     scorers = {o.get("scorer") for o in orgs if o.get("scorer")}
     if scorers:
         lines.append(f"scored by: {', '.join(sorted(scorers))}")

@@ -68,6 +68,31 @@ def test_alt_org_is_deterministic(tmp_path):
         generate_alt(40, 3, 1, shape="saturating", out_dir=tmp_path / "c")
 
 
+def test_observable_ceiling_is_cross_fitted(tmp_path):
+    """The reference learns the true gains from the features, but never scores a person
+    with a model that saw them: on truth shuffled across people (nothing the features can
+    explain) it falls to chance, where an in-sample fit would still look perfect."""
+    from core import synthetic
+    from core.recommend import eligible_pairs, latest_rows, policy_value
+
+    d = tmp_path / "org"
+    synthetic.generate(300, 5, 5).write(d)
+    history = history_from_dir(d)
+    ff = FeatureBuilder().fit_transform(history)
+    gt = pd.read_csv(d / GROUND_TRUTH_FILE, dtype={"employee_id": str, "program_id": str})
+    ids = ff.keys.loc[latest_rows(ff), "employee_id"].astype(str).unique()
+    elig = eligible_pairs(history, ids)
+    real = policy_value(bench.observable_ceiling(history, ff, gt, seed=1), gt, eligible=elig)
+    rng = np.random.default_rng(0)
+    emps = gt["employee_id"].unique()
+    shuffled = gt.assign(employee_id=gt["employee_id"].map(
+        dict(zip(emps, rng.permutation(emps), strict=True))))
+    noise = policy_value(bench.observable_ceiling(history, ff, shuffled, seed=1), shuffled,
+                         eligible=elig)
+    # what is left on shuffled truth is each program's average, which shuffling keeps
+    assert real["pct_oracle"] > 85.0 and noise["pct_oracle"] < 60.0
+
+
 def test_policy_scores_oracle_and_worst():
     gt = pd.DataFrame({"employee_id": ["a"] * 4 + ["b"] * 4,
                        "program_id": list("pqrs") * 2,
@@ -167,7 +192,11 @@ def test_run_bench_tiny(light_estimators):
     assert result["real"]["status"] == "skipped"
     json.dumps(result, allow_nan=False)  # strict JSON
     text = format_table(result)
+    ceiling = result["orgs"][0]["policies"][bench.CEILING]
+    assert ceiling["status"] == "ok" and ceiling["reference"]
+    assert not any(bench.CEILING in t["value"] for t in result["targets"])  # never a baseline
     for part in ("Policy value", "Predictive", "Stages", "Targets", "random program",
+                 "learned from the TRUE gains", "is not a policy",
                  "seed GB", "best ELIGIBLE program", "ALL-programs oracle"):
         assert part in text
     assert all(t["status"] in ("MET", "MISSED", "N/A") for t in result["targets"])
