@@ -1,0 +1,69 @@
+"""Shrinkage of program effects: the adaptive ridge and the KPI channel it feeds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks.alt_org import generate_alt
+from core.effects import KPIGainModel, adaptive_penalty, choose_ridge_scale
+from core.features import FeatureBuilder, history_from_dir
+from core.recommend import latest_rows
+
+SCALES = (1.0, 3.0, 10.0, 30.0, 100.0)
+
+
+def _one_strong_program(seed: int):
+    """A pooled intercept and 14 program deviations: one program moves the outcome by
+    0.75 standard deviations of its noise, the others by nothing (a KPI that one course
+    targets)."""
+    rng = np.random.default_rng(seed)
+    n, k = 600, 14
+    prog = rng.integers(0, k, n)
+    A = np.zeros((n, k + 1))
+    A[:, 0] = 1.0
+    A[np.arange(n), prog + 1] = 1.0
+    truth = np.r_[0.1, 1.5, np.zeros(k - 1)]
+    y = A @ truth + 2.0 * rng.standard_normal(n)
+    groups = np.arange(n).astype(str)
+    base = np.r_[1e-3, np.full(k, 10.0)]
+    is_dev = np.r_[False, np.ones(k, dtype=bool)]
+    return A, y, groups, base, is_dev, truth
+
+
+def test_adaptive_ridge_keeps_more_of_a_strong_effect_and_less_of_the_null_ones():
+    strong_better, null_common, null_adaptive = 0, [], []
+    for seed in range(5):
+        A, y, groups, base, is_dev, truth = _one_strong_program(seed)
+        scale = choose_ridge_scale(A, y, groups, base, is_dev, seed, SCALES)
+        common = np.linalg.solve(A.T @ A + np.diag(np.where(is_dev, base * scale, base)),
+                                 A.T @ y)
+        pen, err = adaptive_penalty(A, y, groups, base, is_dev, seed, SCALES)
+        adaptive = np.linalg.solve(A.T @ A + np.diag(pen), A.T @ y)
+        assert pen.shape == base.shape and (pen > 0).all()
+        assert pen[0] == base[0]  # the pooled term keeps its penalty
+        assert pen[1] < np.median(pen[2:])  # the strong program is penalised less
+        assert 0 < err < float(y @ y)  # a cross-validated error, better than no effect
+        # each program's effect: the pooled term plus its deviation
+        want = truth[0] + truth[1:]
+        got_c, got_a = common[0] + common[1:], adaptive[0] + adaptive[1:]
+        strong_better += abs(got_a[0] - want[0]) < abs(got_c[0] - want[0])
+        null_common.append(np.abs(got_c[1:] - want[1:]).mean())
+        null_adaptive.append(np.abs(got_a[1:] - want[1:]).mean())
+    assert strong_better >= 4
+    assert np.mean(null_adaptive) < np.mean(null_common)
+
+
+def test_kpi_channel_finds_the_program_that_moves_a_kpi(tmp_path):
+    """On an organization whose punctuality course (CAP-111) cuts late arrivals and
+    nothing else moves them much, that KPI becomes a channel and CAP-111 moves it most."""
+    d = generate_alt(900, 6, 42, shape="kpi", out_dir=tmp_path / "kpi")
+    history = history_from_dir(d)
+    ff = FeatureBuilder().fit_transform(history)
+    km = KPIGainModel(n_draws=5).fit(history, ff)
+    assert "kpi_tardanzas" in km.active_
+    X = ff.X.loc[latest_rows(ff)]
+    mean_shift = {p: float(km.shifts(X, p)["kpi_tardanzas"][0].mean()) for p in km.programs_}
+    assert min(mean_shift, key=mean_shift.get) == "CAP-111"
+    assert mean_shift["CAP-111"] < 0  # fewer late arrivals
+    others = [abs(v) for p, v in mean_shift.items() if p != "CAP-111"]
+    assert abs(mean_shift["CAP-111"]) > 2 * np.mean(others)
