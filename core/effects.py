@@ -39,6 +39,7 @@ import pandas as pd
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
+from core import lgb_safe
 from core.contract import KPI_PREFIX, SKILL_MAX, SKILL_MIN, SKILL_PREFIX, period_key
 from core.features import FeatureFrame, History, role_targets
 
@@ -279,7 +280,7 @@ class SkillGainModel:
         level = X[col].to_numpy(dtype=float) if col in X else np.full(len(X), np.nan)
         booster = self.baseline_.get(skill)
         if booster is not None:
-            level = level + booster.predict(X[self.control_features_[skill]])
+            level = level + lgb_safe.predict(booster, X[self.control_features_[skill]])
         target = np.full(len(X), np.nan)
         if skill in self.targets_.columns:
             tmap = self.targets_[skill].to_dict()
@@ -742,12 +743,12 @@ class ResponseModel:
         return self
 
     def predict_member(self, X: pd.DataFrame, k: int) -> np.ndarray:
-        return self.models_[k].predict(X[self.feature_names_])
+        return lgb_safe.predict(self.models_[k], X[self.feature_names_])
 
     def predict_each(self, X: pd.DataFrame) -> np.ndarray:
         """(n_models, n_rows) predictions."""
         Xf = X[self.feature_names_]
-        return np.array([m.predict(Xf) for m in self.models_])
+        return np.array([lgb_safe.predict(m, Xf) for m in self.models_])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return self.predict_each(X).mean(axis=0)

@@ -30,6 +30,7 @@ from scipy.stats import loguniform
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import ParameterSampler
 
+from core import lgb_safe
 from core.contract import period_key
 
 DEFAULT_PARAMS: dict = {
@@ -188,16 +189,16 @@ class RatingModel:
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Expected next-quarter rating."""
-        return self.rating_booster_.predict(self._align(X))
+        return lgb_safe.predict(self.rating_booster_, self._align(X))
 
     def predict_low(self, X: pd.DataFrame) -> np.ndarray:
         """Probability that the next-quarter rating is 2 or lower (class-weighted model)."""
-        return self.low_booster_.predict(self._align(X))
+        return lgb_safe.predict(self.low_booster_, self._align(X))
 
     def contributions(self, X: pd.DataFrame, which: str = "rating") -> np.ndarray:
         """Exact TreeSHAP (LightGBM ``pred_contrib``): one column per feature + base value."""
         booster = self.rating_booster_ if which == "rating" else self.low_booster_
-        return booster.predict(self._align(X), pred_contrib=True)
+        return lgb_safe.predict(booster, self._align(X), pred_contrib=True)
 
     def to_text(self) -> str:
         rating = self.rating_booster_.model_to_string()

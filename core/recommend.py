@@ -289,32 +289,51 @@ class CounterfactualRecommender:
             else pd.Series([None] * len(X))
         missing = _own_missing_share(raw)
         M = self._members()
-        base = np.array(run_parallel([(lambda k=k: self._predict_member(X, k))
-                                      for k in range(M)]))
         gaps = self.gains_.expected_gaps(X)
         programs = list(self.gains_.program_skills_)
 
-        def predict_all(Z: pd.DataFrame) -> np.ndarray:
-            return np.array([self._predict_member(Z, k) - base[k] for k in range(M)])
-
-        def one(pid: str) -> pd.DataFrame:
+        # Every program's moved frames first (no model is called), then each response
+        # member predicts all of them on its own thread: a LightGBM booster must not be
+        # called from two threads at once (LightGBM issue #6142, a data race that can crash
+        # the process).
+        moves = {}
+        for pid in programs:
             gains = self.gains_.gains(X, pid, gaps)
             kpi = self.kpi_gains_.shifts(X, pid) if self.kpi_gains_ is not None else {}
             if not gains and not kpi:
-                zero = np.zeros(len(X))
-                return _frame(ids, pid, zero, zero, zero, missing)
-            shifted = shift_skills(X, {s: g[0] for s, g in gains.items()}, self.targets_,
-                                   roles)
-            skill_part = predict_all(shifted) if gains else np.zeros((M, len(X)))
-            kpi_part = np.zeros((M, len(X)))
+                continue
+            skill_only = shift_skills(X, {s: g[0] for s, g in gains.items()}, self.targets_,
+                                      roles) if gains else None
+            both = None
             if kpi:
+                both = (skill_only if skill_only is not None else X).copy()
                 for k, d in kpi.items():
-                    shifted[k] = shifted[k] + d[0]
-                kpi_part = predict_all(shifted) - skill_part
+                    both[k] = both[k] + d[0]
+            moves[pid] = (gains, kpi, skill_only, both)
+
+        def member(k: int) -> tuple[np.ndarray, dict]:
+            base = self._predict_member(X, k)
+            out = {pid: tuple(None if Z is None else self._predict_member(Z, k) - base
+                              for Z in (skill_only, both))
+                   for pid, (_g, _k, skill_only, both) in moves.items()}
+            return base, out
+
+        per_member = run_parallel([(lambda k=k: member(k)) for k in range(M)])
+        frames = []
+        members = np.arange(1, self.n_draws) % M
+        for pid in programs:
+            if pid not in moves:
+                zero = np.zeros(len(X))
+                frames.append(_frame(ids, pid, zero, zero, zero, missing))
+                continue
+            gains, kpi, skill_only, both = moves[pid]
+            skill_part = (np.array([pm[1][pid][0] for pm in per_member])
+                          if skill_only is not None else np.zeros((M, len(X))))
+            kpi_part = (np.array([pm[1][pid][1] for pm in per_member]) - skill_part
+                        if both is not None else np.zeros((M, len(X))))
             point = (skill_part + kpi_part).mean(axis=0)
             # draws: a response member's effect, each channel scaled by how much more (or
             # less) a draw of its fit moves the person than the estimate does
-            members = np.arange(1, self.n_draws) % M
             draws = np.zeros((len(members), len(X)))
             if gains:
                 draws += skill_part[members] * _ratio(sum(gains.values()))
@@ -322,9 +341,7 @@ class CounterfactualRecommender:
                 std = sum(d / self.kpi_gains_.scale_[k][1] for k, d in kpi.items())
                 draws += kpi_part[members] * _ratio(std)
             lo, hi = _interval(point, draws)
-            return _frame(ids, pid, point, lo, hi, missing)
-
-        frames = run_parallel([(lambda p=p: one(p)) for p in programs])
+            frames.append(_frame(ids, pid, point, lo, hi, missing))
         return pd.concat(frames, ignore_index=True)
 
 

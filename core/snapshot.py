@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 
+from core import lgb_safe
 from core.ingest.mapping import feature_name, strip_accents
 from core.model import (
     DEFAULT_PARAMS,
@@ -361,7 +362,7 @@ class SnapshotModel:
 
     def predict_positive(self, X: pd.DataFrame) -> np.ndarray:
         """Probability of the positive class (class-weighted model: a score, not a rate)."""
-        return self.booster_.predict(self._align(X))
+        return lgb_safe.predict(self.booster_, self._align(X))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         p = self.predict_positive(X)
@@ -377,7 +378,7 @@ class SnapshotModel:
         ``which`` is accepted for the same call as :class:`core.model.RatingModel`; a
         snapshot model has a single output.
         """
-        return self.booster_.predict(self._align(X), pred_contrib=True)
+        return lgb_safe.predict(self.booster_, self._align(X), pred_contrib=True)
 
     def to_text(self) -> str:
         booster = self.booster_.model_to_string()
