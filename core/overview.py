@@ -101,8 +101,7 @@ def _ratings_by_person(session: Session, period: str, ids: set[str] | None) -> d
 
 def changes(session: Session, user: CurrentUser) -> Changes:
     """Set-based counts only; individual rows never leave this function."""
-    from core.plans import active_model_version
-    from core.team import risk_threshold
+    from core.team import active_risk_model
 
     visible = visible_employee_ids(session, user)
     scoped = user.role in ("hr", "manager")  # trainers and employees get no team counts
@@ -119,8 +118,7 @@ def changes(session: Session, user: CurrentUser) -> Changes:
         declined = sum(now[e] < before[e] for e in both)
 
     at_risk = None
-    version = active_model_version(session)
-    threshold = risk_threshold(session)
+    version, threshold = active_risk_model(session)  # one lookup for both
     if scoped and version is not None and threshold is not None and (ids is None or ids):
         q = (select(func.count(func.distinct(Recommendation.employee_id)))
              .where(Recommendation.model_version_id == version,

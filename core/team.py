@@ -116,10 +116,19 @@ def _active_version(session: Session) -> tuple[int | None, float | None]:
     return vid, (float(thr) if thr is not None else None)
 
 
+def active_risk_model(session: Session) -> tuple[int | None, float | None]:
+    """The active history model and the score from which it flags a person "at risk"
+    (0.5 when training stored none); (None, None) without a model. One lookup for pages
+    that need both."""
+    version, threshold = _active_version(session)
+    if version is None:
+        return None, None
+    return version, threshold if threshold is not None else 0.5
+
+
 def risk_threshold(session: Session) -> float | None:
     """Score from which the active model flags a person "at risk" (None: no model)."""
-    version, threshold = _active_version(session)
-    return None if version is None else (threshold if threshold is not None else 0.5)
+    return active_risk_model(session)[1]
 
 
 def members_table(session: Session, user: CurrentUser, ids: set[str]) -> pd.DataFrame:

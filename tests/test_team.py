@@ -14,6 +14,7 @@ from core.models import (
 )
 from core.team import (
     MEMBER_COLUMNS,
+    active_risk_model,
     filter_members,
     managers,
     members_table,
@@ -107,7 +108,7 @@ def test_members_table_has_risk_program_and_requests(engine, org):
     with session_scope(engine, write=False) as s:
         jefe = current_user(s, "jefe")
         ids = sorted(team_ids(s, jefe))
-        assert risk_threshold(s) is None
+        assert risk_threshold(s) is None and active_risk_model(s) == (None, None)
         before = members_table(s, jefe, set(ids))
         assert before["risk"].isna().all() and not before["at_risk"].any()
         assert before["top_program_id"].isna().all()
@@ -117,6 +118,7 @@ def test_members_table_has_risk_program_and_requests(engine, org):
                           params={"kind": "history", "threshold": 0.5})
         s.add(mv)
         s.flush()
+        mv_id = mv.id
         for eid, risk in ((member, 0.7), (other, 0.2)):
             for rank, pid in enumerate(["P01", "P02", "P03"], start=1):
                 s.add(Recommendation(model_version_id=mv.id, employee_id=eid, program_id=pid,
@@ -129,7 +131,7 @@ def test_members_table_has_risk_program_and_requests(engine, org):
         s.get(Employee, ids[-1]).scoring_opt_out = True
     with session_scope(engine, write=False) as s:
         jefe = current_user(s, "jefe")
-        assert risk_threshold(s) == 0.5
+        assert risk_threshold(s) == 0.5 and active_risk_model(s) == (mv_id, 0.5)
         table = members_table(s, jefe, set(ids)).set_index("employee_id")
     row = table.loc[member]
     assert row["risk"] == pytest.approx(0.7) and row["at_risk"]
