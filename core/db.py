@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,3 +91,12 @@ def upgrade(engine: Engine | None = None) -> None:
 
 def table_names(engine: Engine) -> list[str]:
     return inspect(engine).get_table_names()
+
+
+def query_frame(executor, query, columns: list[str]) -> pd.DataFrame:
+    """A query's rows as a DataFrame, column by column (much faster than from Row objects
+    for hundreds of thousands of rows). ``executor``: a Session or a Connection."""
+    values = list(zip(*executor.execute(query).all(), strict=False))
+    if not values:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(dict(zip(columns, values, strict=True)))

@@ -21,21 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.contract import PERIOD_RE, period_key, shift_period
+from core.db import query_frame
 from core.models import Employee, ModelVersion, Program, ProgramFeedback, Recommendation
 
 TOP = 3
 DEFAULT_SESSION_SIZE = 20
 DEMAND_COLUMNS = ["program_id", "title_es", "title_en", "location", "period", "employees",
                   "hours", "cost_pen", "total_hours", "total_cost_pen", "sessions"]
-
-
-def frame(session: Session, query, columns: list[str]) -> pd.DataFrame:
-    """A query's rows as a DataFrame, column by column (much faster than from Row objects
-    for hundreds of thousands of rows)."""
-    values = list(zip(*session.execute(query).all(), strict=False))
-    if not values:
-        return pd.DataFrame(columns=columns)
-    return pd.DataFrame(dict(zip(columns, values, strict=True)))
 
 
 def _fallback_period(metrics: dict | None) -> str | None:
@@ -62,7 +54,7 @@ def plan_rows(session: Session, *, top: int = TOP) -> pd.DataFrame:
                in versions if (params or {}).get("kind", "history") == "history"}
     if not history:
         return pd.DataFrame(columns=cols)
-    recs = frame(session, select(
+    recs = query_frame(session, select(
         Recommendation.employee_id, Recommendation.program_id, Recommendation.rank,
         Recommendation.expected_gain, Recommendation.period, Employee.location,
         Employee.department, Recommendation.model_version_id)

@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 from sqlalchemy import Engine, select
 
 from core.contract import KPI_PREFIX, SKILL_PREFIX, period_key
+from core.db import query_frame
 from core.i18n import t
 from core.models import Measurement
 
@@ -148,19 +149,12 @@ class DriftReport:
 MEAS_COLUMNS = ["employee_id", "period", "kind", "name", "value", "dataset_version_id"]
 
 
-def _rows(conn, query) -> pd.DataFrame:
-    """A query's rows as a frame, column by column (fast for hundreds of thousands)."""
-    values = list(zip(*conn.execute(query).all(), strict=False))
-    if not values:
-        return pd.DataFrame(columns=MEAS_COLUMNS)
-    return pd.DataFrame(dict(zip(MEAS_COLUMNS, values, strict=True)))
-
-
 def _measurements(engine: Engine, *where) -> pd.DataFrame:
     with engine.connect() as conn:
-        return _rows(conn, select(Measurement.employee_id, Measurement.period,
-                                  Measurement.kind, Measurement.name, Measurement.value,
-                                  Measurement.dataset_version_id).where(*where))
+        return query_frame(conn, select(Measurement.employee_id, Measurement.period,
+                                        Measurement.kind, Measurement.name, Measurement.value,
+                                        Measurement.dataset_version_id).where(*where),
+                           MEAS_COLUMNS)
 
 
 def _wide(meas: pd.DataFrame) -> pd.DataFrame:

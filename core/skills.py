@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from core.contract import SKILL_PREFIX, period_key
-from core.db import session_factory
+from core.db import query_frame, session_factory
 from core.features import History, measurements_wide, role_targets
 from core.models import Employee, JobRoleTarget, Measurement, Program, ProgramFeedback
 
@@ -63,11 +63,9 @@ def gap_table_from_store(engine: Engine, by: str = "department") -> pd.DataFrame
         which = Measurement.period == latest  # everyone measured then counts in a group
         if not len(roles):
             which = which | (Measurement.kind == "skill")
-        values = list(zip(*session.execute(select(
+        meas = query_frame(session, select(
             Measurement.employee_id, Measurement.period, Measurement.kind, Measurement.name,
-            Measurement.value).where(which)).all(), strict=False))
-        meas = (pd.DataFrame(dict(zip(cols, values, strict=True))) if values
-                else pd.DataFrame(columns=cols))
+            Measurement.value).where(which), cols)
         emp_cols = ["employee_id", "job_role", "department", "location"]
         emp = pd.DataFrame(session.execute(select(
             Employee.employee_id, Employee.job_role, Employee.department, Employee.location)

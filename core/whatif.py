@@ -129,7 +129,7 @@ def org_context_from_store(engine) -> OrgContext:
     the role targets; every skill value only when no targets were uploaded and they have to
     be estimated. The same context as ``org_context(load_history(engine))``, without
     loading and pivoting every measurement."""
-    from core.db import session_factory
+    from core.db import query_frame, session_factory
 
     cols = ["employee_id", "period", "kind", "name", "value"]
     with session_factory(engine)() as session:
@@ -142,11 +142,9 @@ def org_context_from_store(engine) -> OrgContext:
         skills = sorted(session.scalars(select(Measurement.name).distinct().where(
             Measurement.kind == "skill")).all())
         kinds = ["kpi"] if len(roles) else ["kpi", "skill"]
-        values = list(zip(*session.execute(select(
+        meas = query_frame(session, select(
             Measurement.employee_id, Measurement.period, Measurement.kind, Measurement.name,
-            Measurement.value).where(Measurement.kind.in_(kinds))).all(), strict=False))
-    meas = (pd.DataFrame(dict(zip(cols, values, strict=True))) if values
-            else pd.DataFrame(columns=cols))
+            Measurement.value).where(Measurement.kind.in_(kinds)), cols)
     perf = measurements_wide(meas)
     for s in skills:  # the skill columns the builder knows, even when not read
         if SKILL_PREFIX + s not in perf:
