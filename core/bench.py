@@ -536,6 +536,7 @@ def observable_ceiling(history, ff, ground_truth: pd.DataFrame, *, top_k: int = 
     """
     import lightgbm as lgb
 
+    from core.effects import employee_folds
     from core.recommend import latest_rows, recommend
 
     rows = latest_rows(ff)
@@ -551,10 +552,7 @@ def observable_ceiling(history, ff, ground_truth: pd.DataFrame, *, top_k: int = 
         gt[["employee_id", "program_id", "true_gain"]], how="left",
         on=["employee_id", "program_id"])["true_gain"].to_numpy(dtype=float)
     cat = [c for c in ff.categorical if c in long] + ["program_id"]
-    uniq = np.unique(ids)
-    fold_of = dict(zip(uniq, np.random.default_rng(seed).integers(0, CEILING_FOLDS,
-                                                                  len(uniq)), strict=True))
-    folds = np.array([fold_of[e] for e in emp])
+    folds = employee_folds(emp, CEILING_FOLDS, seed)
     pred = np.full(len(long), np.nan)
     for f in range(CEILING_FOLDS):
         tr = (folds != f) & ~np.isnan(y)

@@ -53,6 +53,7 @@ from core.effects import (
     KPIGainModel,
     ResponseModel,
     SkillGainModel,
+    bootstrap_weights,
     choose_ridge_scale,
     completed_records,
     declared_gains,
@@ -140,6 +141,12 @@ def impute_current(X: pd.DataFrame) -> pd.DataFrame:
             overall = v.median()
             X[c] = v.fillna(med).fillna(overall if pd.notna(overall) else 0.0)
     return X
+
+
+def _roles(X: pd.DataFrame) -> pd.Series:
+    """Each row's job role, positionally (what :func:`core.features.shift_skills` reads)."""
+    return X["job_role"].astype(object).reset_index(drop=True) if "job_role" in X \
+        else pd.Series([None] * len(X))
 
 
 def _interval(point: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -262,22 +269,34 @@ class CounterfactualRecommender:
             return self.response_.predict_member(X, k)
         return self.response_.predict(X)
 
+    def _moved(self, X: pd.DataFrame, program_id: str, gaps=None):
+        """What ``program_id`` does to the rows ``X``: its skill gains and KPI shifts (draw
+        0 is the estimate), ``X`` with the skills moved (None without skill gains) and with
+        the skills and KPIs moved (None without KPI shifts); None when it moves nothing."""
+        gains = self.gains_.gains(X, program_id, gaps)
+        kpi = self.kpi_gains_.shifts(X, program_id) if self.kpi_gains_ is not None else {}
+        if not gains and not kpi:
+            return None
+        skill_only = shift_skills(X, {s: g[0] for s, g in gains.items()}, self.targets_,
+                                  _roles(X)) if gains else None
+        both = None
+        if kpi:
+            both = (skill_only if skill_only is not None else X).copy()
+            for k, d in kpi.items():
+                both[k] = both[k] + d[0]
+        return gains, kpi, skill_only, both
+
     def point_effect(self, X: pd.DataFrame, program_id: str) -> np.ndarray:
         """The estimate alone (no draws) of one program's effect for any rows ``X`` of the
         feature matrix (e.g. past quarters), used to weigh the blend."""
         X = impute_current(X)
-        roles = X["job_role"].astype(object).reset_index(drop=True) if "job_role" in X \
-            else pd.Series([None] * len(X))
-        gains = self.gains_.gains(X, program_id)
-        kpi = self.kpi_gains_.shifts(X, program_id) if self.kpi_gains_ is not None else {}
-        if not gains and not kpi:
+        moved = self._moved(X, program_id)
+        if moved is None:
             return np.zeros(len(X))
-        M = self._members()
-        base = np.array([self._predict_member(X, k) for k in range(M)])
-        shifted = shift_skills(X, {s: g[0] for s, g in gains.items()}, self.targets_, roles)
-        for k, d in kpi.items():
-            shifted[k] = shifted[k] + d[0]
-        return np.mean([self._predict_member(shifted, k) - base[k] for k in range(M)], axis=0)
+        _gains, _kpi, skill_only, both = moved
+        Z = both if both is not None else skill_only
+        return np.mean([self._predict_member(Z, k) - self._predict_member(X, k)
+                        for k in range(self._members())], axis=0)
 
     def effects(self, ff_now: FeatureFrame | None = None) -> pd.DataFrame:
         """Every current employee x program: expected_gain, low, high (rating points)."""
@@ -286,8 +305,6 @@ class CounterfactualRecommender:
         raw = ff.X.loc[rows]
         X = impute_current(raw)
         ids = ff.keys.loc[rows, "employee_id"].astype(str).to_numpy()
-        roles = X["job_role"].astype(object).reset_index(drop=True) if "job_role" in X \
-            else pd.Series([None] * len(X))
         missing = _own_missing_share(raw)
         M = self._members()
         gaps = self.gains_.expected_gaps(X)
@@ -297,20 +314,7 @@ class CounterfactualRecommender:
         # member predicts all of them on its own thread: a LightGBM booster must not be
         # called from two threads at once (LightGBM issue #6142, a data race that can crash
         # the process).
-        moves = {}
-        for pid in programs:
-            gains = self.gains_.gains(X, pid, gaps)
-            kpi = self.kpi_gains_.shifts(X, pid) if self.kpi_gains_ is not None else {}
-            if not gains and not kpi:
-                continue
-            skill_only = shift_skills(X, {s: g[0] for s, g in gains.items()}, self.targets_,
-                                      roles) if gains else None
-            both = None
-            if kpi:
-                both = (skill_only if skill_only is not None else X).copy()
-                for k, d in kpi.items():
-                    both[k] = both[k] + d[0]
-            moves[pid] = (gains, kpi, skill_only, both)
+        moves = {pid: m for pid in programs if (m := self._moved(X, pid, gaps)) is not None}
 
         def member(k: int) -> tuple[np.ndarray, dict]:
             base = self._predict_member(X, k)
@@ -742,14 +746,10 @@ class BlendRecommender:
         if best == BLEND_DEFAULT:
             return
         # how often, over employees resampled, the best share fits better than the prior
-        codes, uniq = pd.factorize(np.asarray(h["employee_id"]))
-        rng = np.random.default_rng(self.random_state)
-        better = 0
-        for _ in range(BLEND_BOOTSTRAP):
-            take = np.bincount(rng.integers(0, len(uniq), len(uniq)),
-                               minlength=len(uniq))[codes].astype(float)
-            better += (_explained(r, mixes[best], take)
-                       > _explained(r, mixes[BLEND_DEFAULT], take))
+        resamples = bootstrap_weights(h["employee_id"], BLEND_BOOTSTRAP + 1,
+                                      self.random_state)[1:]  # the first is all ones
+        better = sum(_explained(r, mixes[best], take) > _explained(r, mixes[BLEND_DEFAULT], take)
+                     for take in resamples)
         self.weight_evidence_[best] = better / BLEND_BOOTSTRAP
         if self.weight_evidence_[best] >= BLEND_EVIDENCE:
             self.weight_ = best
