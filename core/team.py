@@ -107,23 +107,15 @@ def rating_distribution(session: Session, user: CurrentUser, ids: set[str],
     return r["value"].round().astype(int).value_counts().reindex(range(1, 6), fill_value=0)
 
 
-def _active_version(session: Session) -> tuple[int | None, float | None]:
-    """The active history model and its "at risk" threshold (F1-optimal, from training)."""
-    vid = active_model_version(session)
-    if vid is None:
-        return None, None
-    thr = (session.get(ModelVersion, vid).params or {}).get("threshold")
-    return vid, (float(thr) if thr is not None else None)
-
-
 def active_risk_model(session: Session) -> tuple[int | None, float | None]:
     """The active history model and the score from which it flags a person "at risk"
-    (0.5 when training stored none); (None, None) without a model. One lookup for pages
-    that need both."""
-    version, threshold = _active_version(session)
+    (F1-optimal, from training; 0.5 when training stored none); (None, None) without a
+    model. One lookup for pages that need both."""
+    version = active_model_version(session)
     if version is None:
         return None, None
-    return version, threshold if threshold is not None else 0.5
+    thr = (session.get(ModelVersion, version).params or {}).get("threshold")
+    return version, float(thr) if thr is not None else 0.5
 
 
 def risk_threshold(session: Session) -> float | None:
@@ -169,7 +161,7 @@ def members_table(session: Session, user: CurrentUser, ids: set[str]) -> pd.Data
     people["history"] = people["history"].map(lambda h: h if isinstance(h, list) else [])
     people["trend"] = people["rating"] - people["previous"]
 
-    version, threshold = _active_version(session)
+    version, threshold = active_risk_model(session)
     people["risk"] = float("nan")
     people["top_program_id"] = None
     people["top_program_es"] = None
@@ -200,8 +192,7 @@ def members_table(session: Session, user: CurrentUser, ids: set[str]) -> pd.Data
             people["top_program_en"] = people["employee_id"].map(top["title_en"]).fillna(
                 people["top_program_es"])
     people.loc[people["opted_out"], "risk"] = float("nan")
-    people["at_risk"] = (people["risk"] >= threshold) if threshold is not None else (
-        people["risk"] >= 0.5)
+    people["at_risk"] = (people["risk"] >= threshold) if version is not None else False
     people.loc[people["risk"].isna(), "at_risk"] = False
     people["at_risk"] = people["at_risk"].astype(bool)
 
