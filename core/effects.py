@@ -481,13 +481,16 @@ def adaptive_penalty(A, y: np.ndarray, groups: np.ndarray, base_pen: np.ndarray,
         return base_pen * weight
 
     folds = employee_folds(groups, CV_FOLDS, seed)
+    parts = np.unique(folds)
     with threadpool_limits(1):
         gram = A.T @ A
         gram = gram.toarray() if sparse.issparse(gram) else np.asarray(gram)
         rhs = A.T @ y
         full = reweighted(gram, rhs)
+        if len(parts) < 2:  # nothing to cross-validate on: the reweighted fit as it is
+            return full, float(np.sum(y ** 2))
         errors = np.zeros(len(ADAPTIVE_SCALES))
-        for f in np.unique(folds):
+        for f in parts:
             te = folds == f
             g_te = A[te].T @ A[te]
             g_tr = gram - (g_te.toarray() if sparse.issparse(g_te) else g_te)
@@ -496,9 +499,8 @@ def adaptive_penalty(A, y: np.ndarray, groups: np.ndarray, base_pen: np.ndarray,
             for i, sc in enumerate(ADAPTIVE_SCALES):
                 c = np.linalg.solve(g_tr + np.diag(np.where(is_dev, base * sc, base)), r_tr)
                 errors[i] += float(np.sum((y[te] - A[te] @ c) ** 2))
-    best = int(np.argmin(errors)) if len(np.unique(folds)) > 1 else ADAPTIVE_SCALES.index(1.0)
-    err = float(errors[best]) if len(np.unique(folds)) > 1 else float(np.sum(y ** 2))
-    return np.where(is_dev, full * ADAPTIVE_SCALES[best], full), err
+    best = int(np.argmin(errors))
+    return np.where(is_dev, full * ADAPTIVE_SCALES[best], full), float(errors[best])
 
 
 def ridge_draws(A, y: np.ndarray, groups: np.ndarray, penalty: np.ndarray, n_draws: int,
