@@ -235,6 +235,12 @@ def describe_feature(name: str) -> FeatureInfo:
             es, en, _ = _kpi(k)
             return FeatureInfo(name, f"{es}: valor atípico recortado",
                                f"{en}: outlier clipped", "flag", f"kpi:{k}", "kpi", k)
+        if rest.endswith("_mean4"):
+            k = rest.removesuffix("_mean4")
+            es, en, kind = _kpi(k)
+            return FeatureInfo(name, f"{es}: promedio de los últimos 4 trimestres",
+                               f"{en}: average over the last 4 quarters", kind, f"kpi:{k}",
+                               "kpi", k)
         es, en, kind = _kpi(rest)
         return FeatureInfo(name, es, en, kind, f"kpi:{rest}", "kpi", rest)
     if name.startswith(FEATURE_PREFIX):

@@ -23,6 +23,7 @@ from core.contract import CANONICAL_FILES, KPI_PREFIX, SKILL_PREFIX, period_key
 from core.models import Employee, JobRoleTarget, Measurement, Program, TrainingRecord
 
 CATEGORICAL = ("department", "job_role", "location")
+MEAN_WINDOW = 4  # quarters in rating_mean4 and <kpi>_mean4
 OUTLIER_IQR = 3.0  # KPI values beyond Q1 - 3 IQR / Q3 + 3 IQR are clipped and flagged
 TARGET_QUANTILE = 0.75  # estimated role target when no job_roles file was uploaded
 
@@ -182,7 +183,7 @@ class FeatureBuilder:
         X["rating_lag1"] = g["performance_rating"].shift(1).where(consecutive)
         X["rating_delta"] = X["rating"] - X["rating_lag1"]
         X["rating_mean4"] = (rating.groupby(perf["employee_id"], sort=False)
-                             .rolling(4, min_periods=1).mean()
+                             .rolling(MEAN_WINDOW, min_periods=1).mean()
                              .reset_index(level=0, drop=True))
         X["quarter"] = (perf["_pk"] % 4 + 1).astype(float)
 
@@ -192,6 +193,11 @@ class FeatureBuilder:
             X[k] = np.clip(v, lo, hi) if isinstance(v, pd.Series) else np.nan
             X[f"{k}_outlier"] = ((v < lo) | (v > hi)).astype(float) if isinstance(
                 v, pd.Series) else 0.0
+            # a KPI's level over the last four quarters: one quarter's value is noisy (often
+            # as much noise as lasting level), and who a program helps depends on the level
+            X[f"{k}_mean4"] = (X[k].groupby(perf["employee_id"], sort=False)
+                               .rolling(MEAN_WINDOW, min_periods=1).mean()
+                               .reset_index(level=0, drop=True))
 
         roles = perf["employee_id"].map(emp["job_role"]) if "job_role" in emp else None
         targets = (self.targets_.reindex(roles.to_numpy()).reset_index(drop=True)

@@ -59,6 +59,7 @@ from core.effects import (
     declared_gains,
     employee_folds,
     gap_basis,
+    kpi_columns,
     panel,
     program_skills,
     ridge_draws,
@@ -116,7 +117,7 @@ def latest_rows(ff: FeatureFrame) -> pd.Index:
 def _own_missing_share(X: pd.DataFrame) -> np.ndarray:
     """Share of a person's own measurements (skills, KPIs, rating) that are missing."""
     cols = [c for c in X.columns if c.startswith((SKILL_PREFIX, KPI_PREFIX, "rating"))
-            and not c.endswith(("_delta", "_outlier")) and c not in ("rating_lag1",
+            and not c.endswith(("_delta", "_outlier", "_mean4")) and c not in ("rating_lag1",
                                                                       "rating_mean4")]
     return X[cols].isna().mean(axis=1).to_numpy() if cols else np.zeros(len(X))
 
@@ -503,8 +504,7 @@ class UpliftRecommender:
         self.declared_scaled_ = {p: v / dmean - 1.0 for p, v in decl.items()}
         programs = sorted(self.program_skills_)
         self.program_index_ = {p: i for i, p in enumerate(programs)}
-        self.kpis_ = [c for c in ff.X.columns if c.startswith(KPI_PREFIX)
-                      and not c.endswith("_outlier")]
+        self.kpis_ = kpi_columns(ff.X.columns)
         self.kpi_scale_ = {}
         for k in self.kpis_:
             v = ff.X[k].astype(float)

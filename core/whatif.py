@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from core.contract import KPI_PREFIX, SKILL_PREFIX
 from core.explain import contributions_frame, feature_label
-from core.features import FeatureBuilder, History, measurements_wide
+from core.features import MEAN_WINDOW, FeatureBuilder, History, measurements_wide
 from core.models import Employee, JobRoleTarget, Measurement, Program, TrainingRecord
 from core.plans import NotAllowed, require_visible
 from core.users import CurrentUser
@@ -67,6 +67,8 @@ class Baseline:
     fences: dict[str, tuple[float, float]]
     kpi_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     kpi_steps: dict[str, float] = field(default_factory=dict)
+    # per KPI, how many values its four-quarter mean (``<kpi>_mean4``) averages
+    kpi_window: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -192,8 +194,11 @@ def baseline_row(session: Session, user: CurrentUser, employee_id: str, ctx: Org
     if emp.job_role is not None and len(targets_frame) and emp.job_role in targets_frame.index:
         targets = {s: float(v) for s, v in targets_frame.loc[emp.job_role].items()
                    if pd.notna(v)}
+    recent = ff.X.iloc[-MEAN_WINDOW:]
+    window = {k: int(recent[k].notna().sum()) for k in ctx.builder.kpis_ if k in recent}
     return Baseline(employee_id, str(ff.keys.loc[last, "period"]), row, targets,
-                    dict(ctx.builder.fences_), dict(ctx.kpi_ranges), dict(ctx.kpi_steps))
+                    dict(ctx.builder.fences_), dict(ctx.kpi_ranges), dict(ctx.kpi_steps),
+                    window)
 
 
 def _nice_step(span: float) -> float:
@@ -241,7 +246,21 @@ def _is_skill(feature: str) -> bool:
 
 
 def _is_kpi(feature: str) -> bool:
-    return feature.startswith(KPI_PREFIX) and not feature.endswith("_outlier")
+    return feature.startswith(KPI_PREFIX) and not feature.endswith(("_outlier", "_mean4"))
+
+
+def _move_mean(row: pd.DataFrame, kpi: str, old: float, n: int) -> None:
+    """``<kpi>_mean4`` as the feature builder would compute it with the new value: the mean
+    of the ``n`` values in its window, one of which (``old``, or a missing one) changed."""
+    mean = f"{kpi}_mean4"
+    if mean not in row:
+        return
+    new = float(row.at[0, kpi])
+    m = float(row.at[0, mean])
+    if math.isfinite(old) and n > 0 and math.isfinite(m):
+        row.at[0, mean] = m + (new - old) / n
+    else:  # the quarter had no value: one more value in the window
+        row.at[0, mean] = (m * n + new) / (n + 1) if n > 0 and math.isfinite(m) else new
 
 
 def apply_changes(baseline: Baseline, changes: Mapping[str, float]) -> pd.DataFrame:
@@ -266,6 +285,7 @@ def apply_changes(baseline: Baseline, changes: Mapping[str, float]) -> pd.DataFr
             flag = f"{f}_outlier"
             if flag in row:
                 row.at[0, flag] = float(new < lo or new > hi)
+            _move_mean(row, f, old, baseline.kpi_window.get(f, 0))
             continue
         new = min(max(new, SKILL_RANGE[0]), SKILL_RANGE[1])
         row.at[0, f] = new

@@ -162,6 +162,8 @@ def test_unknown_feature_names_get_readable_labels():
         "gap_trabajo_en_equipo": ("Brecha de Trabajo en equipo frente al puesto",
                                   "Trabajo en equipo gap to the role"),
         "kpi_tiempo_respuesta": ("Tiempo respuesta", "Tiempo respuesta"),
+        "kpi_tiempo_respuesta_mean4": ("Tiempo respuesta: promedio de los últimos 4 trimestres",
+                                       "Tiempo respuesta: average over the last 4 quarters"),
         "f_horas_extra_mes": ("Horas extra mes", "Horas extra mes"),
         "f_avg_training_score": ("Puntaje promedio en capacitaciones", "Average training score"),
         "f_kpis_met_80": ("Cumplió más del 80 % de sus KPI", "Met over 80% of KPIs"),
@@ -173,6 +175,9 @@ def test_unknown_feature_names_get_readable_labels():
     assert feature_label("skill_negociacion", "es") == "Nivel de Negociación"
     assert feature_label("skill_negociacion", "en") == "Negotiation level"
     assert describe_feature("skill_negociacion_delta").family == "trend"
+    # a KPI's four-quarter mean speaks of the same KPI (one sentence for both)
+    assert describe_feature("kpi_csat_mean4").concept == describe_feature("kpi_csat").concept
+    assert format_value("kpi_error_rate_mean4", 0.045, "es") == "4.5 %"
     assert format_value("kpi_error_rate", 0.045, "es") == "4.5 %"
     assert format_value("kpi_absenteeism_days", 2.5, "en") == "2.5 days"
     assert format_value("tenure_years", 1.0, "es") == "1 año"
