@@ -711,6 +711,11 @@ RESPONSE_PARAMS = {"objective": "regression", "learning_rate": 0.05, "num_leaves
                    "max_bin": 127, "verbose": -1, "num_threads": 1,
                    "monotone_constraints_method": "basic"}
 RESPONSE_ROUNDS = 300
+# Members of the response bag. A tree ensemble is a step function, and the difference a
+# small shift makes depends on which steps fall in between; more members average that out.
+# Eight instead of four: policy value up on 11 of 14 organizations (5.4 points in all, none
+# down by more than 0.3), about 4 s more on 5,000 x 12.
+RESPONSE_MEMBERS = 8
 
 
 class ResponseModel:
@@ -724,7 +729,7 @@ class ResponseModel:
     point prediction is the average of the members.
     """
 
-    def __init__(self, n_models: int = 4, rounds: int = RESPONSE_ROUNDS,
+    def __init__(self, n_models: int = RESPONSE_MEMBERS, rounds: int = RESPONSE_ROUNDS,
                  kpis: Sequence[str] = (), target: str = "next", random_state: int = 0):
         self.n_models = n_models
         self.rounds = rounds

@@ -50,6 +50,7 @@ from sklearn.linear_model import LogisticRegression
 from core.contract import KPI_PREFIX, SKILL_PREFIX, period_key
 from core.effects import (
     N_BASIS,
+    RESPONSE_MEMBERS,
     KPIGainModel,
     ResponseModel,
     SkillGainModel,
@@ -208,9 +209,9 @@ class CounterfactualRecommender:
     Spanish and English, also issued as :class:`RecommendWarning`).
     """
 
-    def __init__(self, n_draws: int = 50, n_models: int = 4, response: str = "skills",
-                 kpi_channel: bool = True, response_target: str = "now",
-                 random_state: int = 0):
+    def __init__(self, n_draws: int = 50, n_models: int = RESPONSE_MEMBERS,
+                 response: str = "skills", kpi_channel: bool = True,
+                 response_target: str = "now", random_state: int = 0):
         self.n_draws = n_draws
         self.n_models = n_models
         self.response = response
