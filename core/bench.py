@@ -570,7 +570,10 @@ def observable_ceiling(history, ff, ground_truth: pd.DataFrame, *, top_k: int = 
 
 def _bench_seed(res, history, ff, holdout_period, cf_fitted, scorer, *, seed: int,
                 top_k: int) -> None:
+    from core.features import performance_features
+
     st = res["stages"]
+    Xp = performance_features(ff.X)  # what our performance model learns from
     train, test, hp = _split_rows(ff, holdout_period)
     res["holdout_period"] = hp
     res["holdout_rows"] = int(test.sum())
@@ -594,7 +597,7 @@ def _bench_seed(res, history, ff, holdout_period, cf_fitted, scorer, *, seed: in
         try:
             with _stage(st, f"{key}_train") as e:
                 recipe = SeedRecipe(kind, random_state=seed).fit(
-                    ff.X.loc[train], ff.y_low.loc[train], ff.y_rating.loc[train],
+                    Xp.loc[train], ff.y_low.loc[train], ff.y_rating.loc[train],
                     categorical=ff.categorical)
                 e["seconds_classifier"] = round(recipe.fit_seconds_, 3)
                 e["seconds_regressor"] = round(recipe.fit_seconds_reg_, 3)
@@ -602,14 +605,14 @@ def _bench_seed(res, history, ff, holdout_period, cf_fitted, scorer, *, seed: in
             if inner_tr.any() and inner_va.any() and ff.y_low.loc[inner_tr].nunique() == 2:
                 t0 = time.perf_counter()
                 inner = SeedRecipe(kind, random_state=seed).fit(
-                    ff.X.loc[inner_tr], ff.y_low.loc[inner_tr], categorical=ff.categorical)
+                    Xp.loc[inner_tr], ff.y_low.loc[inner_tr], categorical=ff.categorical)
                 thr = best_f1_threshold(ff.y_low.loc[inner_va],
-                                        inner.predict_proba(ff.X.loc[inner_va]))
+                                        inner.predict_proba(Xp.loc[inner_va]))
                 thr_src = "best F1 on the last training quarter (fit on the ones before)"
                 st[f"{key}_train"]["threshold_seconds"] = round(time.perf_counter() - t0, 3)
             res["predictive"][key] = {
                 "status": "ok",
-                **recipe.evaluate(ff.X.loc[test], ff.y_low.loc[test], ff.y_rating.loc[test],
+                **recipe.evaluate(Xp.loc[test], ff.y_low.loc[test], ff.y_rating.loc[test],
                                   threshold=thr),
                 "threshold_source": thr_src,
                 "mae_from": "regressor of the same recipe",

@@ -32,6 +32,7 @@ from sklearn.model_selection import ParameterSampler
 
 from core import lgb_safe
 from core.contract import period_key
+from core.features import performance_features
 
 DEFAULT_PARAMS: dict = {
     "learning_rate": 0.05,
@@ -145,7 +146,9 @@ class RatingModel:
 
     def fit(self, X: pd.DataFrame, y_rating: pd.Series, y_low: pd.Series | None = None, *,
             categorical: list[str] | None = None) -> RatingModel:
-        """Fit on labelled rows only; ``y_low`` defaults to ``y_rating <= 2``."""
+        """Fit on labelled rows only; ``y_low`` defaults to ``y_rating <= 2``. The KPIs'
+        four-quarter means are left out (:func:`core.features.performance_features`)."""
+        X = performance_features(X)
         y_rating = pd.Series(y_rating, index=X.index).astype(float)
         keep = y_rating.notna().to_numpy()
         X = X.loc[keep]
@@ -738,7 +741,7 @@ def train_history_model(ff, *, budget_seconds: float = 30, random_state: int = 0
               "No quarter has an outcome: training needs the next quarter's rating (upload "
               "at least three consecutive quarters).")
     keys = ff.keys.reset_index(drop=True)
-    X = ff.X.reset_index(drop=True)
+    X = performance_features(ff.X).reset_index(drop=True)
     y_rating = ff.y_rating.reset_index(drop=True).astype(float)
     y_low = (y_rating <= 2).astype(float)
     periods = keys["period"].astype(str)
