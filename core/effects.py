@@ -40,8 +40,8 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from core import lgb_safe
-from core.contract import KPI_PREFIX, SKILL_MAX, SKILL_MIN, SKILL_PREFIX, period_key
-from core.features import FeatureFrame, History, role_targets
+from core.contract import SKILL_MAX, SKILL_MIN, SKILL_PREFIX, period_key
+from core.features import FeatureFrame, History, is_kpi_value, kpi_mean, role_targets
 
 # Knots of the piecewise-linear gain curve in the gap to the role's target (skill levels).
 GAP_KNOTS = (0.5, 1.0, 2.0)
@@ -154,8 +154,7 @@ class Panel:
 
 def kpi_columns(columns: Sequence[str]) -> list[str]:
     """The KPI value columns of a feature matrix (not their outlier flags and means)."""
-    return [c for c in columns if c.startswith(KPI_PREFIX)
-            and not c.endswith(("_outlier", "_mean4"))]
+    return [c for c in columns if is_kpi_value(c)]
 
 
 def completed_records(history: History) -> pd.DataFrame:
@@ -642,7 +641,7 @@ class KPIGainModel:
 
     @staticmethod
     def _control_features(columns: Sequence[str], kpi: str) -> list[str]:
-        want = [kpi, f"{kpi}_outlier", f"{kpi}_mean4", "rating", "rating_lag1", "rating_delta",
+        want = [kpi, f"{kpi}_outlier", kpi_mean(kpi), "rating", "rating_lag1", "rating_delta",
                 "rating_mean4", "tenure_years", "quarter", "gap_weighted", "skills_missing",
                 "programs_completed", "quarters_since_training", "job_role"]
         cols = set(columns)
@@ -652,7 +651,7 @@ class KPIGainModel:
         """Standardised level of ``kpi``: its mean over the last four quarters where the
         features have it (a steadier measure of who is below the norm), else its value."""
         med, spread = self.scale_[kpi]
-        col = f"{kpi}_mean4" if f"{kpi}_mean4" in X else kpi
+        col = kpi_mean(kpi) if kpi_mean(kpi) in X else kpi
         v = X[col].to_numpy(dtype=float) if col in X else np.full(len(X), np.nan)
         return np.nan_to_num(np.clip((v - med) / spread, -3.0, 3.0), nan=0.0)
 

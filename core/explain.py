@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from core.contract import KPI_PREFIX, SKILL_PREFIX
+from core.features import KPI_MEAN_SUFFIX
 
 __all__ = [
     "KPI_INFO",
@@ -235,8 +236,8 @@ def describe_feature(name: str) -> FeatureInfo:
             es, en, _ = _kpi(k)
             return FeatureInfo(name, f"{es}: valor atípico recortado",
                                f"{en}: outlier clipped", "flag", f"kpi:{k}", "kpi", k)
-        if rest.endswith("_mean4"):
-            k = rest.removesuffix("_mean4")
+        if rest.endswith(KPI_MEAN_SUFFIX):
+            k = rest.removesuffix(KPI_MEAN_SUFFIX)
             es, en, kind = _kpi(k)
             return FeatureInfo(name, f"{es}: promedio de los últimos 4 trimestres",
                                f"{en}: average over the last 4 quarters", kind, f"kpi:{k}",

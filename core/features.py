@@ -140,6 +140,16 @@ class FeatureFrame:
         return self.y_rating.notna().to_numpy()
 
 
+def is_kpi_value(name: str) -> bool:
+    """A KPI's value column, not its outlier flag or its four-quarter mean."""
+    return name.startswith(KPI_PREFIX) and not name.endswith(("_outlier", KPI_MEAN_SUFFIX))
+
+
+def kpi_mean(kpi: str) -> str:
+    """The column of ``kpi``'s four-quarter mean."""
+    return kpi + KPI_MEAN_SUFFIX
+
+
 def performance_features(X: pd.DataFrame) -> pd.DataFrame:
     """The columns the performance model learns from: all but the KPIs' four-quarter means.
 
@@ -209,9 +219,9 @@ class FeatureBuilder:
                 v, pd.Series) else 0.0
             # a KPI's level over the last four quarters: one quarter's value is noisy (often
             # as much noise as lasting level), and who a program helps depends on the level
-            X[k + KPI_MEAN_SUFFIX] = (X[k].groupby(perf["employee_id"], sort=False)
-                                      .rolling(MEAN_WINDOW, min_periods=1).mean()
-                                      .reset_index(level=0, drop=True))
+            X[kpi_mean(k)] = (X[k].groupby(perf["employee_id"], sort=False)
+                              .rolling(MEAN_WINDOW, min_periods=1).mean()
+                              .reset_index(level=0, drop=True))
 
         roles = perf["employee_id"].map(emp["job_role"]) if "job_role" in emp else None
         targets = (self.targets_.reindex(roles.to_numpy()).reset_index(drop=True)

@@ -67,7 +67,7 @@ from core.effects import (
     run_parallel,
 )
 from core.errors import BilingualError
-from core.features import FeatureFrame, History, role_targets, shift_skills
+from core.features import KPI_MEAN_SUFFIX, FeatureFrame, History, role_targets, shift_skills
 from core.model import RatingModel
 
 INTERVAL = (10.0, 90.0)  # percentiles of the draws: an 80% interval
@@ -118,7 +118,7 @@ def latest_rows(ff: FeatureFrame) -> pd.Index:
 def _own_missing_share(X: pd.DataFrame) -> np.ndarray:
     """Share of a person's own measurements (skills, KPIs, rating) that are missing."""
     cols = [c for c in X.columns if c.startswith((SKILL_PREFIX, KPI_PREFIX, "rating"))
-            and not c.endswith(("_delta", "_outlier", "_mean4")) and c not in ("rating_lag1",
+            and not c.endswith(("_delta", "_outlier", KPI_MEAN_SUFFIX)) and c not in ("rating_lag1",
                                                                       "rating_mean4")]
     return X[cols].isna().mean(axis=1).to_numpy() if cols else np.zeros(len(X))
 

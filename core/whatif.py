@@ -33,7 +33,14 @@ from sqlalchemy.orm import Session
 
 from core.contract import KPI_PREFIX, SKILL_PREFIX
 from core.explain import contributions_frame, feature_label
-from core.features import MEAN_WINDOW, FeatureBuilder, History, measurements_wide
+from core.features import (
+    MEAN_WINDOW,
+    FeatureBuilder,
+    History,
+    is_kpi_value,
+    kpi_mean,
+    measurements_wide,
+)
 from core.models import Employee, JobRoleTarget, Measurement, Program, TrainingRecord
 from core.plans import NotAllowed, require_visible
 from core.users import CurrentUser
@@ -220,7 +227,7 @@ def changeable_features(model, baseline: Baseline) -> list[Changeable]:
     values = baseline.row.iloc[0]
     skills, kpis = [], []
     for f in baseline.row.columns:
-        if f not in names or not (_is_skill(f) or _is_kpi(f)) or pd.isna(values[f]):
+        if f not in names or not (_is_skill(f) or is_kpi_value(f)) or pd.isna(values[f]):
             continue
         v = float(values[f])
         if _is_skill(f):
@@ -228,7 +235,7 @@ def changeable_features(model, baseline: Baseline) -> list[Changeable]:
             skills.append(Changeable(f, "skill", f.removeprefix(SKILL_PREFIX),
                                      _round_to(min(max(v, lo), hi), SKILL_STEP), lo, hi,
                                      SKILL_STEP))
-        elif _is_kpi(f):
+        elif is_kpi_value(f):
             lo, hi = baseline.kpi_ranges.get(f, baseline.fences.get(f, (v, v)))
             lo, hi = min(lo, v), max(hi, v)
             if not hi > lo:
@@ -245,14 +252,10 @@ def _is_skill(feature: str) -> bool:
     return feature.startswith(SKILL_PREFIX) and not feature.endswith("_delta")
 
 
-def _is_kpi(feature: str) -> bool:
-    return feature.startswith(KPI_PREFIX) and not feature.endswith(("_outlier", "_mean4"))
-
-
 def _move_mean(row: pd.DataFrame, kpi: str, old: float, n: int) -> None:
     """``<kpi>_mean4`` as the feature builder would compute it with the new value: the mean
     of the ``n`` values in its window, one of which (``old``, or a missing one) changed."""
-    mean = f"{kpi}_mean4"
+    mean = kpi_mean(kpi)
     if mean not in row:
         return
     new = float(row.at[0, kpi])
@@ -273,13 +276,13 @@ def apply_changes(baseline: Baseline, changes: Mapping[str, float]) -> pd.DataFr
     weights = {s: v for s, v in baseline.targets.items() if v > 0}
     total = sum(weights.values())
     for f, new in changes.items():
-        if f not in row.columns or not (_is_skill(f) or _is_kpi(f)):
+        if f not in row.columns or not (_is_skill(f) or is_kpi_value(f)):
             raise NotChangeable(f)
         new = float(new)
         if not math.isfinite(new):
             raise NotChangeable(f"{f}: {new}")
         old = float(row.at[0, f])
-        if _is_kpi(f):
+        if is_kpi_value(f):
             lo, hi = baseline.fences.get(f, (-math.inf, math.inf))
             row.at[0, f] = min(max(new, lo), hi)
             flag = f"{f}_outlier"
