@@ -15,7 +15,9 @@ both giving every current employee x program an expected change of next quarter'
   model passed to ``fit``. Where the history
   shows programs moving KPIs beyond what the skills explain
   (:class:`core.effects.KPIGainModel`, kept only when it predicts in cross-validation),
-  those KPIs move too.
+  those KPIs move too, and that part of the effect is averaged over a window of each KPI
+  (a tree ensemble is a step function: unsmoothed, whom a KPI program seemed to help was
+  mostly who sat beside a split point).
 * :class:`UpliftRecommender` is an R-learner: cross-fitted LightGBM nuisances (the
   expected rating change given the features, and the propensity of completing each program)
   remove what the confounded assignment explains; the residual change of completers is
@@ -67,13 +69,31 @@ from core.effects import (
     run_parallel,
 )
 from core.errors import BilingualError
-from core.features import KPI_MEAN_SUFFIX, FeatureFrame, History, role_targets, shift_skills
+from core.features import (
+    KPI_MEAN_SUFFIX,
+    FeatureFrame,
+    History,
+    is_kpi_value,
+    kpi_mean,
+    role_targets,
+    shift_skills,
+)
 from core.model import RatingModel
 
 INTERVAL = (10.0, 90.0)  # percentiles of the draws: an 80% interval
 MISSING_LOW_CONFIDENCE = 0.5  # share of a person's own features missing
 WIDE_INTERVAL = 2.0  # an 80% interval wider than twice |gain| (or than 2 * MIN_WIDTH)
 MIN_WIDTH = 0.05  # rating points
+# The counterfactual's KPI part is averaged over a window of each KPI a program moves
+# (CounterfactualRecommender._member_effects), KPI_SMOOTH_WIDTH robust spreads wide, at
+# KPI_SMOOTH_POINTS offsets. Over eight independent KPI-driven organizations (700 to 3,000
+# people, benchmarks/alt_org.py) policy value rose by 38.3 points in all, on every one
+# (+0.1 to +12.2); the five others moved by 0.3 at most. Windows of 0.25, 0.5 and 1.0
+# spreads gave +20.4, +33.5 and +23.8; three offsets instead of five lost 10 points, nine
+# gained nothing. It costs about 2.5 times the counterfactual's prediction time when a KPI
+# channel is active.
+KPI_SMOOTH_WIDTH = 0.75
+KPI_SMOOTH_POINTS = 5
 EFFECT_COLUMNS = ["employee_id", "program_id", "expected_gain", "low", "high"]
 PLAN_COLUMNS = ["employee_id", "program_id", "rank", "expected_gain", "low", "high",
                 "cost_pen", "hours", "low_confidence"]
@@ -126,10 +146,16 @@ def _own_missing_share(X: pd.DataFrame) -> np.ndarray:
 def impute_current(X: pd.DataFrame) -> pd.DataFrame:
     """Missing skills and gaps of today's rows filled with their role's median (then the
     organization's), so a person with holes in the data still gets a comparable estimate
-    (and is marked low confidence by :func:`recommend`). KPIs are left missing: a KPI is
-    often missing because it does not apply to the role (sales attainment of a warehouse
-    operator), and a program cannot move what is not measured."""
+    (and is marked low confidence by :func:`recommend`). A KPI missing this quarter but
+    measured in the last four takes its four-quarter mean (a blank cell does not stop a
+    course from helping; over eight KPI-driven organizations this added 8.2 points of
+    policy value in all, the others unchanged); one measured in none of them is left
+    missing: it is then mostly a KPI that does not apply to the role (sales attainment of
+    a warehouse operator), and a program cannot move what is not measured."""
     X = X.copy()
+    for c in X.columns:
+        if is_kpi_value(c) and kpi_mean(c) in X:
+            X[c] = X[c].fillna(X[kpi_mean(c)])
     roles = X["job_role"].astype(object) if "job_role" in X else pd.Series(
         "", index=X.index)
     roles = roles.fillna("__none__")
@@ -201,6 +227,9 @@ class CounterfactualRecommender:
     kpi_channel
         Also learn what programs did to next quarter's KPIs and move the KPIs that show a
         cross-validated effect (:class:`core.effects.KPIGainModel`).
+    kpi_smoothing
+        Width, in robust spreads of each moved KPI, of the window the response is averaged
+        over (``_predict_member``); 0 predicts at the point.
 
     Attributes after ``fit``: ``gains_`` (the skill-gain model), ``kpi_gains_`` (the KPI
     model or None; ``kpi_gains_.active_`` the KPIs moved), ``response_``, ``fallback_``
@@ -211,12 +240,14 @@ class CounterfactualRecommender:
 
     def __init__(self, n_draws: int = 50, n_models: int = RESPONSE_MEMBERS,
                  response: str = "skills", kpi_channel: bool = True,
-                 response_target: str = "now", random_state: int = 0):
+                 response_target: str = "now", kpi_smoothing: float = KPI_SMOOTH_WIDTH,
+                 random_state: int = 0):
         self.n_draws = n_draws
         self.n_models = n_models
         self.response = response
         self.kpi_channel = kpi_channel
         self.response_target = response_target
+        self.kpi_smoothing = kpi_smoothing
         self.random_state = random_state
 
     def fit(self, history: History, ff: FeatureFrame,
@@ -266,6 +297,23 @@ class CounterfactualRecommender:
     def _members(self) -> int:
         return len(getattr(self.response_, "models_", [None]))
 
+    def _kpi_widths(self) -> dict[str, float]:
+        """Moved KPI column -> width (KPI units) of the window its response is averaged
+        over; empty when ``kpi_smoothing`` is 0 or the response is the performance model."""
+        kg = self.kpi_gains_
+        if kg is None or self.kpi_smoothing <= 0 or not isinstance(self.response_, ResponseModel):
+            return {}
+        used = set(self.response_.feature_names_)
+        return {k: self.kpi_smoothing * kg.scale_[k][1] for k in kg.active_ if k in used}
+
+    def _windowed(self, X: pd.DataFrame, k: int, widths: dict[str, float]) -> np.ndarray:
+        """Member ``k``'s predictions of ``X`` with every KPI of ``widths`` offset across
+        its window: (:data:`KPI_SMOOTH_POINTS`, rows), the middle row without offsets."""
+        offsets = np.linspace(-0.5, 0.5, KPI_SMOOTH_POINTS)
+        stacked = pd.concat([X.assign(**{c: X[c] + u * w for c, w in widths.items()})
+                             for u in offsets], ignore_index=True)
+        return self.response_.predict_member(stacked, k).reshape(len(offsets), len(X))
+
     def _predict_member(self, X: pd.DataFrame, k: int) -> np.ndarray:
         if isinstance(self.response_, ResponseModel):
             return self.response_.predict_member(X, k)
@@ -274,19 +322,56 @@ class CounterfactualRecommender:
     def _moved(self, X: pd.DataFrame, program_id: str, gaps=None):
         """What ``program_id`` does to the rows ``X``: its skill gains and KPI shifts (draw
         0 is the estimate), ``X`` with the skills moved (None without skill gains) and with
-        the skills and KPIs moved (None without KPI shifts); None when it moves nothing."""
+        the KPIs moved (None without KPI shifts; the skills moved too when the response is
+        not smoothed along the KPIs); None when it moves nothing."""
         gains = self.gains_.gains(X, program_id, gaps)
         kpi = self.kpi_gains_.shifts(X, program_id) if self.kpi_gains_ is not None else {}
         if not gains and not kpi:
             return None
         skill_only = shift_skills(X, {s: g[0] for s, g in gains.items()}, self.targets_,
                                   _roles(X)) if gains else None
-        both = None
+        kpi_moved = None
         if kpi:
-            both = (skill_only if skill_only is not None else X).copy()
+            start = X if self._kpi_widths() or skill_only is None else skill_only
+            kpi_moved = start.copy()
             for k, d in kpi.items():
-                both[k] = both[k] + d[0]
-        return gains, kpi, skill_only, both
+                kpi_moved[k] = kpi_moved[k] + d[0]
+        return gains, kpi, skill_only, kpi_moved
+
+    def _member_effects(self, X: pd.DataFrame, k: int, moves: dict) -> dict:
+        """Member ``k``'s effect of each moved program through its skills and through its
+        KPIs: program -> (skill part or None, KPI part or None).
+
+        A tree ensemble is a step function of a KPI: a shift that crosses none of its split
+        points changes nothing, one that crosses one changes everything, so whom a KPI
+        program seemed to help was mostly who sat just beside a split. So the KPI part is
+        the difference averaged over :data:`KPI_SMOOTH_POINTS` evenly spaced offsets of
+        every moved KPI across a window of ``kpi_smoothing`` robust spreads (the same
+        offsets with and without the program), taken from the person's own skills (the
+        skill part is the plain difference at the person's KPIs). A linear version (the
+        shift times the window's slope around the person's value, two predictions per
+        KPI) was cheaper but ranked worse than no window at all: the slope around today's
+        value is not the slope along the path the shift takes.
+        """
+        widths = self._kpi_widths()
+        if widths:
+            around = self._windowed(X, k, widths)
+            base = around[len(around) // 2]
+        else:
+            base = self._predict_member(X, k)
+        out = {}
+        for pid, (_gains, _kpi, skill_only, kpi_moved) in moves.items():
+            skill = None if skill_only is None else self._predict_member(skill_only, k) - base
+            if kpi_moved is None:
+                part = None
+            elif widths:
+                part = (self._windowed(kpi_moved, k, widths) - around).mean(axis=0)
+            else:
+                part = self._predict_member(kpi_moved, k) - base
+                if skill is not None:
+                    part -= skill
+            out[pid] = (skill, part)
+        return out
 
     def point_effect(self, X: pd.DataFrame, program_id: str) -> np.ndarray:
         """The estimate alone (no draws) of one program's effect for any rows ``X`` of the
@@ -295,10 +380,12 @@ class CounterfactualRecommender:
         moved = self._moved(X, program_id)
         if moved is None:
             return np.zeros(len(X))
-        _gains, _kpi, skill_only, both = moved
-        Z = both if both is not None else skill_only
-        return np.mean([self._predict_member(Z, k) - self._predict_member(X, k)
-                        for k in range(self._members())], axis=0)
+        total = np.zeros(len(X))
+        for k in range(self._members()):
+            for part in self._member_effects(X, k, {program_id: moved})[program_id]:
+                if part is not None:
+                    total += part
+        return total / self._members()
 
     def effects(self, ff_now: FeatureFrame | None = None) -> pd.DataFrame:
         """Every current employee x program: expected_gain, low, high (rating points)."""
@@ -318,14 +405,8 @@ class CounterfactualRecommender:
         # the process).
         moves = {pid: m for pid in programs if (m := self._moved(X, pid, gaps)) is not None}
 
-        def member(k: int) -> tuple[np.ndarray, dict]:
-            base = self._predict_member(X, k)
-            out = {pid: tuple(None if Z is None else self._predict_member(Z, k) - base
-                              for Z in (skill_only, both))
-                   for pid, (_g, _k, skill_only, both) in moves.items()}
-            return base, out
-
-        per_member = run_parallel([(lambda k=k: member(k)) for k in range(M)])
+        per_member = run_parallel([(lambda k=k: self._member_effects(X, k, moves))
+                                   for k in range(M)])
         frames = []
         members = np.arange(1, self.n_draws) % M
         for pid in programs:
@@ -333,11 +414,10 @@ class CounterfactualRecommender:
                 zero = np.zeros(len(X))
                 frames.append(_frame(ids, pid, zero, zero, zero, missing))
                 continue
-            gains, kpi, skill_only, both = moves[pid]
-            skill_part = (np.array([pm[1][pid][0] for pm in per_member])
-                          if skill_only is not None else np.zeros((M, len(X))))
-            kpi_part = (np.array([pm[1][pid][1] for pm in per_member]) - skill_part
-                        if both is not None else np.zeros((M, len(X))))
+            gains, kpi, _skill_only, _both = moves[pid]
+            skill_part, kpi_part = (
+                np.array([pm[pid][i] for pm in per_member]) if per_member[0][pid][i] is not None
+                else np.zeros((M, len(X))) for i in (0, 1))
             point = (skill_part + kpi_part).mean(axis=0)
             # draws: a response member's effect, each channel scaled by how much more (or
             # less) a draw of its fit moves the person than the estimate does
