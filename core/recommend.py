@@ -229,7 +229,7 @@ class CounterfactualRecommender:
         cross-validated effect (:class:`core.effects.KPIGainModel`).
     kpi_smoothing
         Width, in robust spreads of each moved KPI, of the window the response is averaged
-        over (``_predict_member``); 0 predicts at the point.
+        over for a program's KPI part (``_member_effects``); 0 predicts at the point.
 
     Attributes after ``fit``: ``gains_`` (the skill-gain model), ``kpi_gains_`` (the KPI
     model or None; ``kpi_gains_.active_`` the KPIs moved), ``response_``, ``fallback_``
@@ -414,7 +414,7 @@ class CounterfactualRecommender:
                 zero = np.zeros(len(X))
                 frames.append(_frame(ids, pid, zero, zero, zero, missing))
                 continue
-            gains, kpi, _skill_only, _both = moves[pid]
+            gains, kpi, _skill_only, _kpi_moved = moves[pid]
             skill_part, kpi_part = (
                 np.array([pm[pid][i] for pm in per_member]) if per_member[0][pid][i] is not None
                 else np.zeros((M, len(X))) for i in (0, 1))
