@@ -12,12 +12,11 @@ both giving every current employee x program an expected change of next quarter'
   by a response model (:class:`core.effects.ResponseModel`: the quarter's rating from the
   same quarter's skills and KPIs, since a program changes next quarter's levels and that
   quarter's rating is given on them) or, with ``response="model"``, by the performance
-  model passed to ``fit``. Where the history
-  shows programs moving KPIs beyond what the skills explain
-  (:class:`core.effects.KPIGainModel`, kept only when it predicts in cross-validation),
-  those KPIs move too, and that part of the effect is averaged over a window of each KPI
-  (a tree ensemble is a step function: unsmoothed, whom a KPI program seemed to help was
-  mostly who sat beside a split point).
+  model passed to ``fit``. Where the history shows programs moving KPIs beyond what the
+  skills explain (:class:`core.effects.KPIGainModel`, kept only when it predicts in
+  cross-validation), those KPIs move too. The difference is averaged over a window of the
+  person's skills and moved KPIs (a tree ensemble is a step function: unsmoothed, whom a
+  program seemed to help was mostly who sat beside a split point).
 * :class:`UpliftRecommender` is an R-learner: cross-fitted LightGBM nuisances (the
   expected rating change given the features, and the propensity of completing each program)
   remove what the confounded assignment explains; the residual change of completers is
@@ -84,16 +83,21 @@ INTERVAL = (10.0, 90.0)  # percentiles of the draws: an 80% interval
 MISSING_LOW_CONFIDENCE = 0.5  # share of a person's own features missing
 WIDE_INTERVAL = 2.0  # an 80% interval wider than twice |gain| (or than 2 * MIN_WIDTH)
 MIN_WIDTH = 0.05  # rating points
-# The counterfactual's KPI part is averaged over a window of each KPI a program moves
-# (CounterfactualRecommender._member_effects), KPI_SMOOTH_WIDTH robust spreads wide, at
-# KPI_SMOOTH_POINTS offsets. Over eight independent KPI-driven organizations (700 to 3,000
+# The counterfactual's effect is averaged over a window (CounterfactualRecommender.
+# _member_effects): every KPI a program moves offset across KPI_SMOOTH_WIDTH robust spreads
+# and every skill across SKILL_SMOOTH_WIDTH levels, together, at KPI_SMOOTH_POINTS offsets.
+# The KPI window alone: over eight independent KPI-driven organizations (700 to 3,000
 # people, benchmarks/alt_org.py) policy value rose by 38.3 points in all, on every one
-# (+0.1 to +12.2); the five others moved by 0.3 at most. Windows of 0.25, 0.5 and 1.0
+# (+0.1 to +12.2), the five others moved by 0.3 at most; windows of 0.25, 0.5 and 1.0
 # spreads gave +20.4, +33.5 and +23.8; three offsets instead of five lost 10 points, nine
-# gained nothing. It costs about 2.5 times the counterfactual's prediction time when a KPI
-# channel is active.
+# gained nothing. The skills in the window too (one level wide): +11.1 points over those
+# thirteen organizations (the counterfactual alone +14.4), -0.3 to +2.8 on each; 0.5 and 1.5
+# levels gave +9.8 and +10.1. It costs about 1.2 times the prediction time of the KPI window
+# alone (the skills' share of an effect, which only the interval needs, is taken at today's
+# values), five times that of no window.
 KPI_SMOOTH_WIDTH = 0.75
 KPI_SMOOTH_POINTS = 5
+SKILL_SMOOTH_WIDTH = 1.0
 EFFECT_COLUMNS = ["employee_id", "program_id", "expected_gain", "low", "high"]
 PLAN_COLUMNS = ["employee_id", "program_id", "rank", "expected_gain", "low", "high",
                 "cost_pen", "hours", "low_confidence"]
@@ -196,6 +200,26 @@ def _frame(ids, pid, point, lo, hi, missing) -> pd.DataFrame:
                          "low": lo, "high": hi, "missing_share": missing})
 
 
+def _wanted(rows: pd.Index, ff: FeatureFrame, pairs: pd.DataFrame | None) -> pd.Index:
+    """The rows ``rows`` of the employees ``pairs`` names (all of them without pairs)."""
+    if pairs is None:
+        return rows
+    emps = set(pairs["employee_id"].astype(str))
+    return rows[ff.keys.loc[rows, "employee_id"].astype(str).isin(emps).to_numpy()]
+
+
+def _subsets(ids: np.ndarray, programs: list[str], pairs: pd.DataFrame | None
+             ) -> dict[str, np.ndarray]:
+    """Program -> positions in ``ids`` of the employees paired with it (empty without
+    pairs: every program for everyone)."""
+    if pairs is None:
+        return {}
+    pos = pd.Series(np.arange(len(ids)), index=ids)
+    by_program = pairs.astype(str).groupby("program_id")["employee_id"].agg(list)
+    return {p: np.sort(pos.reindex(by_program.get(p, [])).dropna().to_numpy(dtype=int))
+            for p in programs}
+
+
 # --------------------------------------------------------------------------------------------
 # Counterfactual through a response model
 # --------------------------------------------------------------------------------------------
@@ -229,7 +253,11 @@ class CounterfactualRecommender:
         cross-validated effect (:class:`core.effects.KPIGainModel`).
     kpi_smoothing
         Width, in robust spreads of each moved KPI, of the window the response is averaged
-        over for a program's KPI part (``_member_effects``); 0 predicts at the point.
+        over (``_member_effects``); 0: no window along the KPIs.
+    skill_smoothing
+        Width, in levels, of the same window along every skill (all offset together, gaps
+        to the role's target recomputed); 0: no window along the skills. With both 0 the
+        effect is predicted at today's values.
 
     Attributes after ``fit``: ``gains_`` (the skill-gain model), ``kpi_gains_`` (the KPI
     model or None; ``kpi_gains_.active_`` the KPIs moved), ``response_``, ``fallback_``
@@ -241,13 +269,14 @@ class CounterfactualRecommender:
     def __init__(self, n_draws: int = 50, n_models: int = RESPONSE_MEMBERS,
                  response: str = "skills", kpi_channel: bool = True,
                  response_target: str = "now", kpi_smoothing: float = KPI_SMOOTH_WIDTH,
-                 random_state: int = 0):
+                 skill_smoothing: float = SKILL_SMOOTH_WIDTH, random_state: int = 0):
         self.n_draws = n_draws
         self.n_models = n_models
         self.response = response
         self.kpi_channel = kpi_channel
         self.response_target = response_target
         self.kpi_smoothing = kpi_smoothing
+        self.skill_smoothing = skill_smoothing
         self.random_state = random_state
 
     def fit(self, history: History, ff: FeatureFrame,
@@ -306,91 +335,148 @@ class CounterfactualRecommender:
         used = set(self.response_.feature_names_)
         return {k: self.kpi_smoothing * kg.scale_[k][1] for k in kg.active_ if k in used}
 
-    def _windowed(self, X: pd.DataFrame, k: int, widths: dict[str, float]) -> np.ndarray:
-        """Member ``k``'s predictions of ``X`` with every KPI of ``widths`` offset across
-        its window: (:data:`KPI_SMOOTH_POINTS`, rows), the middle row without offsets."""
-        offsets = np.linspace(-0.5, 0.5, KPI_SMOOTH_POINTS)
-        stacked = pd.concat([X.assign(**{c: X[c] + u * w for c, w in widths.items()})
-                             for u in offsets], ignore_index=True)
-        return self.response_.predict_member(stacked, k).reshape(len(offsets), len(X))
+    def _skill_width(self) -> float:
+        """Width (levels) of the window over every skill; 0 when not smoothed."""
+        if self.skill_smoothing <= 0 or not isinstance(self.response_, ResponseModel):
+            return 0.0
+        return float(self.skill_smoothing)
+
+    def _jitter_skills(self, X: pd.DataFrame, delta: float) -> pd.DataFrame:
+        """``X`` with every skill ``delta`` levels higher (at most 5) and each gap to the
+        role's target (and ``gap_weighted``) recomputed."""
+        out = X.copy()
+        roles = _roles(X).to_numpy()
+        tg = self.targets_.reindex(roles) if len(self.targets_) else pd.DataFrame(
+            index=range(len(X)))
+        w = tg.fillna(0.0)
+        total = w.sum(axis=1).to_numpy() if len(w.columns) else np.zeros(len(X))
+        for col in X.columns:
+            if not col.startswith(SKILL_PREFIX) or col.endswith("_delta"):
+                continue
+            s = col.removeprefix(SKILL_PREFIX)
+            v = np.minimum(X[col].to_numpy(dtype=float) + delta, 5.0)
+            out[col] = v
+            g = f"gap_{s}"
+            if g in out and s in tg:
+                t = tg[s].to_numpy(dtype=float)
+                old = X[g].to_numpy(dtype=float)
+                new = np.where(np.isnan(t), old, np.clip(t - v, 0.0, None))
+                out[g] = new
+                if "gap_weighted" in out:
+                    share = np.divide(w[s].to_numpy(), total, out=np.zeros(len(X)),
+                                      where=total > 0)
+                    out["gap_weighted"] = out["gap_weighted"].to_numpy() + share * (new - old)
+        return out
+
+    def _window(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``X`` once per offset of the window, stacked (``X`` itself without a window):
+        every KPI of ``_kpi_widths`` and every skill offset together."""
+        widths, sw = self._kpi_widths(), self._skill_width()
+        if not widths and not sw:
+            return X
+        frames = []
+        for u in np.linspace(-0.5, 0.5, KPI_SMOOTH_POINTS):
+            Xu = X.assign(**{c: X[c] + u * w for c, w in widths.items()})
+            frames.append(self._jitter_skills(Xu, u * sw) if sw else Xu)
+        return pd.concat(frames, ignore_index=True)
 
     def _predict_member(self, X: pd.DataFrame, k: int) -> np.ndarray:
         if isinstance(self.response_, ResponseModel):
             return self.response_.predict_member(X, k)
         return self.response_.predict(X)
 
-    def _moved(self, X: pd.DataFrame, program_id: str, gaps=None):
-        """What ``program_id`` does to the rows ``X``: its skill gains and KPI shifts (draw
-        0 is the estimate), ``X`` with the skills moved (None without skill gains) and with
-        the KPIs moved (None without KPI shifts; the skills moved too when the response is
-        not smoothed along the KPIs); None when it moves nothing."""
+    def _moved(self, X: pd.DataFrame, program_id: str, W: pd.DataFrame, gaps=None,
+               rows: np.ndarray | None = None):
+        """What ``program_id`` does to the rows ``X`` (only those at positions ``rows``,
+        when given): its skill gains and KPI shifts (draw 0 is the estimate), the window
+        ``W`` of ``X`` with the skills moved (None without skill gains) and with the KPIs
+        moved too (None without KPI shifts), and ``rows``; None when it moves nothing."""
+        if rows is not None:
+            offsets = np.arange(len(W) // len(X))[:, None] * len(X)
+            W = W.iloc[(offsets + rows[None, :]).ravel()]
+            X = X.iloc[rows]
+            gaps = None if gaps is None else {s: g[rows] for s, g in gaps.items()}
         gains = self.gains_.gains(X, program_id, gaps)
         kpi = self.kpi_gains_.shifts(X, program_id) if self.kpi_gains_ is not None else {}
         if not gains and not kpi:
             return None
-        skill_only = shift_skills(X, {s: g[0] for s, g in gains.items()}, self.targets_,
-                                  _roles(X)) if gains else None
+        reps = len(W) // len(X)
+        skill_moved = shift_skills(W, {s: np.tile(g[0], reps) for s, g in gains.items()},
+                                   self.targets_, _roles(W)) if gains else None
         kpi_moved = None
         if kpi:
-            start = X if self._kpi_widths() or skill_only is None else skill_only
-            kpi_moved = start.copy()
-            for k, d in kpi.items():
-                kpi_moved[k] = kpi_moved[k] + d[0]
-        return gains, kpi, skill_only, kpi_moved
+            kpi_moved = (W if skill_moved is None else skill_moved).copy()
+            for c, d in kpi.items():
+                kpi_moved[c] = kpi_moved[c] + np.tile(d[0], reps)
+        return gains, kpi, skill_moved, kpi_moved, rows
 
-    def _member_effects(self, X: pd.DataFrame, k: int, moves: dict) -> dict:
+    def _member_effects(self, W: pd.DataFrame, n: int, k: int, moves: dict,
+                        split: bool = True) -> dict:
         """Member ``k``'s effect of each moved program through its skills and through its
-        KPIs: program -> (skill part or None, KPI part or None).
+        KPIs: program -> (skill part or None, KPI part or None). Their sum is the
+        difference averaged over the window ``W`` (``n`` rows per offset); how much of it
+        is the skills', which only the interval needs apart, is taken at today's values
+        (without ``split``: the sum alone, as the KPI part).
 
-        A tree ensemble is a step function of a KPI: a shift that crosses none of its split
-        points changes nothing, one that crosses one changes everything, so whom a KPI
-        program seemed to help was mostly who sat just beside a split. So the KPI part is
-        the difference averaged over :data:`KPI_SMOOTH_POINTS` evenly spaced offsets of
-        every moved KPI across a window of ``kpi_smoothing`` robust spreads (the same
-        offsets with and without the program), taken from the person's own skills (the
-        skill part is the plain difference at the person's KPIs). A linear version (the
-        shift times the window's slope around the person's value, two predictions per
-        KPI) was cheaper but ranked worse than no window at all: the slope around today's
-        value is not the slope along the path the shift takes.
+        A tree ensemble is a step function: a shift that crosses none of its split points
+        changes nothing, one that crosses one changes everything, so whom a program seemed
+        to help was mostly who sat just beside a split. So the difference is averaged over
+        :data:`KPI_SMOOTH_POINTS` evenly spaced offsets of every moved KPI (across
+        ``kpi_smoothing`` robust spreads) and of every skill together (across
+        ``skill_smoothing`` levels, gaps recomputed), the same offsets with and without the
+        program. A linear version (the shift times the window's slope around the person's
+        value, two predictions per KPI) was cheaper but ranked worse than no window at all:
+        the slope around today's value is not the slope along the path the shift takes.
         """
-        widths = self._kpi_widths()
-        if widths:
-            around = self._windowed(X, k, widths)
-            base = around[len(around) // 2]
-        else:
-            base = self._predict_member(X, k)
+        def at(frame, m):
+            return self._predict_member(frame, k).reshape(-1, m)
+
+        around = at(W, n)
+        mid = len(around) // 2
         out = {}
-        for pid, (_gains, _kpi, skill_only, kpi_moved) in moves.items():
-            skill = None if skill_only is None else self._predict_member(skill_only, k) - base
-            if kpi_moved is None:
-                part = None
-            elif widths:
-                part = (self._windowed(kpi_moved, k, widths) - around).mean(axis=0)
-            else:
-                part = self._predict_member(kpi_moved, k) - base
-                if skill is not None:
-                    part -= skill
-            out[pid] = (skill, part)
+        for pid, (_gains, _kpi, skill_moved, kpi_moved, rows) in moves.items():
+            base = around if rows is None else around[:, rows]
+            m = base.shape[1]
+            moved = kpi_moved if kpi_moved is not None else skill_moved
+            total = (at(moved, m) - base).mean(axis=0)
+            if not split or skill_moved is None or kpi_moved is None:
+                out[pid] = (total, None) if split and kpi_moved is None else (None, total)
+                continue
+            # how much is the skills' own (for the interval, whose draws scale each channel
+            # apart): at today's values, the window's middle offset, one prediction
+            skill = self._predict_member(skill_moved.iloc[mid * m:(mid + 1) * m], k) - base[mid]
+            out[pid] = (skill, total - skill)
         return out
+
+    def _response_frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The columns the response model and the moves need (a window repeats them)."""
+        if not isinstance(self.response_, ResponseModel):
+            return X
+        keep = list(dict.fromkeys([*self.response_.feature_names_, "job_role"]))
+        return X[[c for c in keep if c in X]]
 
     def point_effect(self, X: pd.DataFrame, program_id: str) -> np.ndarray:
         """The estimate alone (no draws) of one program's effect for any rows ``X`` of the
         feature matrix (e.g. past quarters), used to weigh the blend."""
         X = impute_current(X)
-        moved = self._moved(X, program_id)
+        W = self._window(self._response_frame(X))
+        moved = self._moved(X, program_id, W)
         if moved is None:
             return np.zeros(len(X))
-        total = np.zeros(len(X))
-        for k in range(self._members()):
-            for part in self._member_effects(X, k, {program_id: moved})[program_id]:
-                if part is not None:
-                    total += part
-        return total / self._members()
+        each = run_parallel([
+            (lambda k=k: self._member_effects(W, len(X), k, {program_id: moved},
+                                              split=False)[program_id][1])
+            for k in range(self._members())])
+        return np.mean(each, axis=0)
 
-    def effects(self, ff_now: FeatureFrame | None = None) -> pd.DataFrame:
-        """Every current employee x program: expected_gain, low, high (rating points)."""
+    def effects(self, ff_now: FeatureFrame | None = None,
+                pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Every current employee x program: expected_gain, low, high (rating points); only
+        the (employee_id, program_id) ``pairs`` when given (e.g. those a plan may hold)."""
         ff = ff_now if ff_now is not None else self.ff_
-        rows = latest_rows(ff)
+        rows = _wanted(latest_rows(ff), ff, pairs)
+        if not len(rows):
+            return _frame([], [], *[[]] * 4)
         raw = ff.X.loc[rows]
         X = impute_current(raw)
         ids = ff.keys.loc[rows, "employee_id"].astype(str).to_numpy()
@@ -398,38 +484,44 @@ class CounterfactualRecommender:
         M = self._members()
         gaps = self.gains_.expected_gaps(X)
         programs = list(self.gains_.program_skills_)
+        subsets = _subsets(ids, programs, pairs)
 
         # Every program's moved frames first (no model is called), then each response
         # member predicts all of them on its own thread: a LightGBM booster must not be
         # called from two threads at once (LightGBM issue #6142, a data race that can crash
         # the process).
-        moves = {pid: m for pid in programs if (m := self._moved(X, pid, gaps)) is not None}
+        W = self._window(self._response_frame(X))
+        moves = {pid: m for pid in programs if pid not in subsets or len(subsets[pid])
+                 if (m := self._moved(X, pid, W, gaps, subsets.get(pid))) is not None}
 
-        per_member = run_parallel([(lambda k=k: self._member_effects(X, k, moves))
+        per_member = run_parallel([(lambda k=k: self._member_effects(W, len(X), k, moves))
                                    for k in range(M)])
         frames = []
         members = np.arange(1, self.n_draws) % M
         for pid in programs:
+            at = subsets.get(pid, slice(None))
+            n = len(ids[at])
             if pid not in moves:
-                zero = np.zeros(len(X))
-                frames.append(_frame(ids, pid, zero, zero, zero, missing))
+                if n:
+                    zero = np.zeros(n)
+                    frames.append(_frame(ids[at], pid, zero, zero, zero, missing[at]))
                 continue
-            gains, kpi, _skill_only, _kpi_moved = moves[pid]
+            gains, kpi, _skill_moved, _kpi_moved, _rows = moves[pid]
             skill_part, kpi_part = (
                 np.array([pm[pid][i] for pm in per_member]) if per_member[0][pid][i] is not None
-                else np.zeros((M, len(X))) for i in (0, 1))
+                else np.zeros((M, n)) for i in (0, 1))
             point = (skill_part + kpi_part).mean(axis=0)
             # draws: a response member's effect, each channel scaled by how much more (or
             # less) a draw of its fit moves the person than the estimate does
-            draws = np.zeros((len(members), len(X)))
+            draws = np.zeros((len(members), n))
             if gains:
                 draws += skill_part[members] * _ratio(sum(gains.values()))
             if kpi:
                 std = sum(d / self.kpi_gains_.scale_[k][1] for k, d in kpi.items())
                 draws += kpi_part[members] * _ratio(std)
             lo, hi = _interval(point, draws)
-            frames.append(_frame(ids, pid, point, lo, hi, missing))
-        return pd.concat(frames, ignore_index=True)
+            frames.append(_frame(ids[at], pid, point, lo, hi, missing[at]))
+        return pd.concat(frames, ignore_index=True) if frames else _frame([], [], *[[]] * 4)
 
 
 # --------------------------------------------------------------------------------------------
@@ -730,19 +822,25 @@ class UpliftRecommender:
             P[te] = p / p.sum(axis=1, keepdims=True)
         return P
 
-    def effects(self, ff_now: FeatureFrame | None = None) -> pd.DataFrame:
-        """Every current employee x program: expected_gain, low, high (rating points)."""
+    def effects(self, ff_now: FeatureFrame | None = None,
+                pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Every current employee x program: expected_gain, low, high (rating points); only
+        the (employee_id, program_id) ``pairs`` when given."""
         ff = ff_now if ff_now is not None else self.ff_
-        rows = latest_rows(ff)
+        rows = _wanted(latest_rows(ff), ff, pairs)
+        if not len(rows):
+            return _frame([], [], *[[]] * 4)
         raw = ff.X.loc[rows]
         X = impute_current(raw)
         ids = ff.keys.loc[rows, "employee_id"].astype(str).to_numpy()
         missing = _own_missing_share(raw)
+        subsets = _subsets(ids, list(self.program_index_), pairs)
         frames = []
         for p in self.program_index_:
-            eff = self.coef_ @ self._z(X, p).T
+            at = subsets.get(p, slice(None))
+            eff = self.coef_ @ self._z(X.iloc[at], p).T
             lo, hi = _interval(eff[0], eff)
-            frames.append(_frame(ids, p, eff[0], lo, hi, missing))
+            frames.append(_frame(ids[at], p, eff[0], lo, hi, missing[at]))
         return pd.concat(frames, ignore_index=True)
 
 
@@ -839,12 +937,14 @@ class BlendRecommender:
     def untaken_(self) -> list[str]:
         return self.cf_.untaken_
 
-    def effects(self, ff_now: FeatureFrame | None = None) -> pd.DataFrame:
-        """Every current employee x program: expected_gain, low, high (rating points)."""
-        a = self.cf_.effects(ff_now)
+    def effects(self, ff_now: FeatureFrame | None = None,
+                pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Every current employee x program: expected_gain, low, high (rating points); only
+        the (employee_id, program_id) ``pairs`` when given."""
+        a = self.cf_.effects(ff_now, pairs)
         if self.up_ is None:
             return a
-        b = self.up_.effects(ff_now)
+        b = self.up_.effects(ff_now, pairs)
         m = a.merge(b, on=["employee_id", "program_id"], how="left", suffixes=("", "_u"))
         w = self.weight_
         for c in ("expected_gain", "low", "high"):
@@ -1020,13 +1120,15 @@ def build_plans(history: History, ff: FeatureFrame, model: RatingModel | None = 
                 exclude: dict[str, set[str]] | None = None, **budget
                 ) -> tuple[pd.DataFrame, object]:
     """Everyone's ranked plan (or one person's) the way the app and the CLI make it: the
-    estimator (default :data:`DEFAULT_ESTIMATOR`) fitted on the history, its effects, then
-    :func:`recommend`. Returns the plans and the fitted estimator. The benchmark scores
-    exactly this."""
+    estimator (default :data:`DEFAULT_ESTIMATOR`) fitted on the history, its effects on the
+    programs a plan may hold (:func:`eligible_pairs`; the others' would be thrown away),
+    then :func:`recommend`. Returns the plans and the fitted estimator. The benchmark
+    scores exactly this."""
     rec = estimator_class(estimator)().fit(history, ff, model)
-    effects = rec.effects()
+    emps = ff.keys.loc[latest_rows(ff), "employee_id"].astype(str)
     if employee_id is not None:
-        effects = effects[effects["employee_id"] == str(employee_id)]
+        emps = emps[emps == str(employee_id)]
+    effects = rec.effects(pairs=eligible_pairs(history, emps, exclude))
     return recommend(effects, history, top_k=top_k, exclude=exclude, **budget), rec
 
 
