@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
-from core.contract import KPI_PREFIX, SKILL_PREFIX, period_key
+from core.contract import KPI_PREFIX, SKILL_MAX, SKILL_PREFIX, period_key
 from core.effects import (
     N_BASIS,
     RESPONSE_MEMBERS,
@@ -85,7 +85,7 @@ WIDE_INTERVAL = 2.0  # an 80% interval wider than twice |gain| (or than 2 * MIN_
 MIN_WIDTH = 0.05  # rating points
 # The counterfactual's effect is averaged over a window (CounterfactualRecommender.
 # _member_effects): every KPI a program moves offset across KPI_SMOOTH_WIDTH robust spreads
-# and every skill across SKILL_SMOOTH_WIDTH levels, together, at KPI_SMOOTH_POINTS offsets.
+# and every skill across SKILL_SMOOTH_WIDTH levels, together, at WINDOW_POINTS offsets.
 # The KPI window alone: over eight independent KPI-driven organizations (700 to 3,000
 # people, benchmarks/alt_org.py) policy value rose by 38.3 points in all, on every one
 # (+0.1 to +12.2), the five others moved by 0.3 at most; windows of 0.25, 0.5 and 1.0
@@ -96,7 +96,7 @@ MIN_WIDTH = 0.05  # rating points
 # alone (the skills' share of an effect, which only the interval needs, is taken at today's
 # values), five times that of no window.
 KPI_SMOOTH_WIDTH = 0.75
-KPI_SMOOTH_POINTS = 5
+WINDOW_POINTS = 5
 SKILL_SMOOTH_WIDTH = 1.0
 EFFECT_COLUMNS = ["employee_id", "program_id", "expected_gain", "low", "high"]
 PLAN_COLUMNS = ["employee_id", "program_id", "rank", "expected_gain", "low", "high",
@@ -198,6 +198,10 @@ def _ratio(total: np.ndarray) -> np.ndarray:
 def _frame(ids, pid, point, lo, hi, missing) -> pd.DataFrame:
     return pd.DataFrame({"employee_id": ids, "program_id": pid, "expected_gain": point,
                          "low": lo, "high": hi, "missing_share": missing})
+
+
+def _no_effects() -> pd.DataFrame:
+    return _frame([], [], [], [], [], [])
 
 
 def _wanted(rows: pd.Index, ff: FeatureFrame, pairs: pd.DataFrame | None) -> pd.Index:
@@ -354,7 +358,7 @@ class CounterfactualRecommender:
             if not col.startswith(SKILL_PREFIX) or col.endswith("_delta"):
                 continue
             s = col.removeprefix(SKILL_PREFIX)
-            v = np.minimum(X[col].to_numpy(dtype=float) + delta, 5.0)
+            v = np.minimum(X[col].to_numpy(dtype=float) + delta, SKILL_MAX)
             out[col] = v
             g = f"gap_{s}"
             if g in out and s in tg:
@@ -375,7 +379,7 @@ class CounterfactualRecommender:
         if not widths and not sw:
             return X
         frames = []
-        for u in np.linspace(-0.5, 0.5, KPI_SMOOTH_POINTS):
+        for u in np.linspace(-0.5, 0.5, WINDOW_POINTS):
             Xu = X.assign(**{c: X[c] + u * w for c, w in widths.items()})
             frames.append(self._jitter_skills(Xu, u * sw) if sw else Xu)
         return pd.concat(frames, ignore_index=True)
@@ -421,7 +425,7 @@ class CounterfactualRecommender:
         A tree ensemble is a step function: a shift that crosses none of its split points
         changes nothing, one that crosses one changes everything, so whom a program seemed
         to help was mostly who sat just beside a split. So the difference is averaged over
-        :data:`KPI_SMOOTH_POINTS` evenly spaced offsets of every moved KPI (across
+        :data:`WINDOW_POINTS` evenly spaced offsets of every moved KPI (across
         ``kpi_smoothing`` robust spreads) and of every skill together (across
         ``skill_smoothing`` levels, gaps recomputed), the same offsets with and without the
         program. A linear version (the shift times the window's slope around the person's
@@ -476,7 +480,7 @@ class CounterfactualRecommender:
         ff = ff_now if ff_now is not None else self.ff_
         rows = _wanted(latest_rows(ff), ff, pairs)
         if not len(rows):
-            return _frame([], [], *[[]] * 4)
+            return _no_effects()
         raw = ff.X.loc[rows]
         X = impute_current(raw)
         ids = ff.keys.loc[rows, "employee_id"].astype(str).to_numpy()
@@ -521,7 +525,7 @@ class CounterfactualRecommender:
                 draws += kpi_part[members] * _ratio(std)
             lo, hi = _interval(point, draws)
             frames.append(_frame(ids[at], pid, point, lo, hi, missing[at]))
-        return pd.concat(frames, ignore_index=True) if frames else _frame([], [], *[[]] * 4)
+        return pd.concat(frames, ignore_index=True) if frames else _no_effects()
 
 
 # --------------------------------------------------------------------------------------------
@@ -829,7 +833,7 @@ class UpliftRecommender:
         ff = ff_now if ff_now is not None else self.ff_
         rows = _wanted(latest_rows(ff), ff, pairs)
         if not len(rows):
-            return _frame([], [], *[[]] * 4)
+            return _no_effects()
         raw = ff.X.loc[rows]
         X = impute_current(raw)
         ids = ff.keys.loc[rows, "employee_id"].astype(str).to_numpy()
