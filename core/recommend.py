@@ -51,6 +51,7 @@ from sklearn.linear_model import LogisticRegression
 from core.contract import KPI_PREFIX, SKILL_MAX, SKILL_PREFIX, period_key
 from core.effects import (
     N_BASIS,
+    OUTCOME_HORIZON,
     RESPONSE_MEMBERS,
     KPIGainModel,
     ResponseModel,
@@ -262,6 +263,9 @@ class CounterfactualRecommender:
         Width, in levels, of the same window along every skill (all offset together, gaps
         to the role's target recomputed); 0: no window along the skills. With both 0 the
         effect is predicted at today's values.
+    outcome_horizon
+        Quarters after a program over whose mean its skill and KPI gains are measured
+        (:data:`core.effects.OUTCOME_HORIZON`; 1: the next quarter alone).
 
     Attributes after ``fit``: ``gains_`` (the skill-gain model), ``kpi_gains_`` (the KPI
     model or None; ``kpi_gains_.active_`` the KPIs moved), ``response_``, ``fallback_``
@@ -273,7 +277,8 @@ class CounterfactualRecommender:
     def __init__(self, n_draws: int = 50, n_models: int = RESPONSE_MEMBERS,
                  response: str = "skills", kpi_channel: bool = True,
                  response_target: str = "now", kpi_smoothing: float = KPI_SMOOTH_WIDTH,
-                 skill_smoothing: float = SKILL_SMOOTH_WIDTH, random_state: int = 0):
+                 skill_smoothing: float = SKILL_SMOOTH_WIDTH,
+                 outcome_horizon: int = OUTCOME_HORIZON, random_state: int = 0):
         self.n_draws = n_draws
         self.n_models = n_models
         self.response = response
@@ -281,6 +286,7 @@ class CounterfactualRecommender:
         self.response_target = response_target
         self.kpi_smoothing = kpi_smoothing
         self.skill_smoothing = skill_smoothing
+        self.outcome_horizon = outcome_horizon
         self.random_state = random_state
 
     def fit(self, history: History, ff: FeatureFrame,
@@ -290,7 +296,7 @@ class CounterfactualRecommender:
         self.ff_ = ff
         self.model_ = rating_model
         self.targets_ = role_targets(history)
-        pnl = panel(history, ff)
+        pnl = panel(history, ff, self.outcome_horizon)
         self.gains_ = SkillGainModel(self.n_draws, self.random_state).fit(history, ff, pnl)
         use_model = self.response == "model" and rating_model is not None
         self.kpi_gains_ = None

@@ -100,3 +100,44 @@ def test_a_kpis_four_quarter_mean_finds_who_a_course_helps_better_than_one_quart
         cut = -km.shifts(frame.X.loc[rows], "CAP-111")[k][0]
         corr[name] = spearmanr(cut[measured], truth.reindex(ids[measured])).statistic
     assert corr["mean4"] > corr["latest"] + 0.05, corr
+
+
+def test_the_panel_measures_skill_and_kpi_changes_over_the_next_two_quarters(tmp_path):
+    """A program's gain lasts while each quarter's assessment carries fresh noise, so what
+    happened after quarter t is the mean of t+1 and t+2 against t (t+1 alone where t+2 is
+    not known yet); the rating change stays one quarter (what the uplift learner models)."""
+    from core import synthetic
+    from core.contract import SKILL_PREFIX
+    from core.effects import OUTCOME_HORIZON, panel
+
+    synthetic.generate(60, 5, seed=1).write(tmp_path)
+    h = history_from_dir(tmp_path)
+    ff = FeatureBuilder().fit_transform(h)
+    pnl = panel(h, ff)
+    one = panel(h, ff, horizon=1)
+    assert OUTCOME_HORIZON == 2
+    keys = ff.keys.assign(pos=np.arange(len(ff.keys)))
+    by = {(e, p): i for e, p, i in keys[["employee_id", "period", "pos"]].itertuples(
+        index=False)}
+    periods = sorted(ff.keys["period"].unique())
+    skill = ff.skills[0]
+    kpi = kpi_columns(ff.X.columns)[0]
+    seen = {1: 0, 2: 0}
+    for j, row in enumerate(pnl.X.index):
+        i = ff.X.index.get_loc(row)
+        e, p = ff.keys["employee_id"].iloc[i], ff.keys["period"].iloc[i]
+        k = periods.index(p)
+        later = [by[(e, q)] for q in periods[k + 1:k + 3] if (e, q) in by]
+        assert pnl.quarters_ahead[j] == len(later)
+        seen[len(later)] += 1
+        for col, frame in ((SKILL_PREFIX + skill, pnl.skill_change[skill]),
+                           (kpi, pnl.kpi_change[kpi])):
+            v = ff.X[col].to_numpy(dtype=float)
+            want = np.nanmean(v[later]) - v[i]
+            assert frame.iloc[j] == approx(want, nan_ok=True)
+        assert one.skill_change[skill].iloc[j] == approx(
+            ff.X[SKILL_PREFIX + skill].to_numpy(dtype=float)[later[0]]
+            - ff.X[SKILL_PREFIX + skill].to_numpy(dtype=float)[i], nan_ok=True)
+    assert seen[1] and seen[2]  # the last transition has one quarter ahead, others two
+    np.testing.assert_array_equal(pnl.rating_change, one.rating_change)
+    assert (one.quarters_ahead == 1).all()

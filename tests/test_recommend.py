@@ -541,3 +541,27 @@ def test_effects_of_some_pairs_are_those_of_all_pairs(org, fitted, name):
         for c in ("expected_gain", "low", "high", "missing_share"):
             assert np.allclose(both[c], both[f"{c}_all"], atol=1e-12), c
     assert rec.effects(pairs=pairs.iloc[:0]).empty
+
+
+def test_gains_measured_over_two_quarters_rank_better_on_a_kpi_driven_organization(tmp_path):
+    """Next quarter's KPI change is mostly noise; a course's KPI gain lasts. Measured over
+    the mean of the next two quarters, the counterfactual finds more of the KPIs that
+    courses move and ranks them better than from the next quarter alone (an independent
+    generator, benchmarks/alt_org.py, KPI-driven shape: 61.6% -> 78.8% of the oracle)."""
+    from benchmarks.alt_org import generate_alt
+
+    d = generate_alt(900, 6, 42, shape="kpi", out_dir=tmp_path / "kpi")
+    h = history_from_dir(d)
+    ff = FeatureBuilder().fit_transform(h)
+    gt = pd.read_csv(d / "ground_truth.csv", dtype={"employee_id": str, "program_id": str})
+    elig = eligible_pairs(h, ff.keys.loc[latest_rows(ff), "employee_id"].astype(str))
+    pv, active = {}, {}
+    for horizon in (1, 2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RecommendWarning)
+            cf = CounterfactualRecommender(n_draws=5, outcome_horizon=horizon).fit(h, ff)
+        active[horizon] = set(cf.kpi_gains_.active_)
+        recs = recommend(cf.effects(pairs=elig), h, top_k=3)
+        pv[horizon] = policy_value(recs, gt, eligible=elig)["pct_oracle"]
+    assert active[2] > active[1], active
+    assert pv[2] > pv[1] + 8.0, pv
