@@ -16,10 +16,10 @@ Building blocks of :mod:`core.recommend`:
   kept for a KPI only where it predicts better than no effect in cross-validation.
 * :class:`ResponseModel` - the rating (of the same quarter or of the next) as a function of
   the features a program can move and of context it cannot (skills, gaps, role, tenure,
-  ...): a bag of LightGBM models fitted on employee-bootstrap samples with two generic
-  shape constraints (more skill never lowers the prediction, a larger gap never raises
-  it). The counterfactual of :class:`core.recommend.CounterfactualRecommender` moves
-  along it.
+  ...): a bag of LightGBM models fitted on employee-bootstrap samples with generic shape
+  constraints (more skill never lowers the prediction, a larger gap never raises it, a
+  moved KPI acts only the way the rating clearly follows it). The counterfactual of
+  :class:`core.recommend.CounterfactualRecommender` moves along it.
 * :func:`ridge_draws` / :func:`choose_ridge_scale` - the shrinkage fits shared by these and
   by the uplift learner: ridge with cross-validated shrinkage, and draws from a sandwich
   covariance clustered by employee for the intervals.
@@ -39,6 +39,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from scipy.stats import spearmanr
 from threadpoolctl import threadpool_limits
 
 from core import lgb_safe
@@ -740,8 +741,32 @@ def response_features(columns: Sequence[str], categorical: Sequence[str],
     return keep
 
 
-def monotone_constraints(columns: Sequence[str]) -> list[int]:
-    """More of a skill never lowers the prediction; a larger gap never raises it."""
+# A moved KPI's direction is imposed on the response where its rank correlation with the
+# rating is at least this large. Over 19 organizations (six of the development generator,
+# 13 independent) policy value rose 9.0 points (blend), on 17 of them, none down by more
+# than 0.1: a KPI the rating clearly follows one way should not seem, between two of the
+# response's split points, to follow it the other way.
+KPI_DIRECTION_MIN = 0.05
+
+
+def kpi_directions(X: pd.DataFrame, y: np.ndarray, kpis: Sequence[str]) -> dict[str, int]:
+    """KPI column -> +1 (a higher value goes with a higher rating), -1 (lower is better:
+    complaints, late arrivals) or 0 (no clear direction), from the Spearman correlation of
+    its values with ``y`` (at least :data:`KPI_DIRECTION_MIN` in size, 30 values)."""
+    out = {}
+    for k in kpis:
+        v = X[k].to_numpy(dtype=float) if k in X else np.full(len(X), np.nan)
+        ok = ~np.isnan(v) & ~np.isnan(y)
+        rho = spearmanr(v[ok], y[ok]).statistic if ok.sum() >= 30 else np.nan
+        out[k] = int(np.sign(rho)) if np.isfinite(rho) and abs(rho) >= KPI_DIRECTION_MIN else 0
+    return out
+
+
+def monotone_constraints(columns: Sequence[str],
+                         kpi_direction: dict[str, int] | None = None) -> list[int]:
+    """More of a skill never lowers the prediction; a larger gap never raises it; a KPI in
+    ``kpi_direction`` moves it only its way."""
+    direction = kpi_direction or {}
     out = []
     for c in columns:
         if c.startswith(SKILL_PREFIX) and not c.endswith("_delta"):
@@ -749,7 +774,7 @@ def monotone_constraints(columns: Sequence[str]) -> list[int]:
         elif c.startswith("gap_"):
             out.append(-1)
         else:
-            out.append(0)
+            out.append(int(direction.get(c, 0)))
     return out
 
 
@@ -771,6 +796,8 @@ class ResponseModel:
 
     ``target="next"`` (default) predicts the next quarter's rating from a quarter's
     features, ``"now"`` that quarter's own rating (every quarter with a rating is a row).
+
+    ``kpi_directions_``: each KPI in ``kpis`` -> the direction imposed on it (0: none).
 
     Member 0 is fitted on every labelled row, the others on employee-bootstrap samples (the
     spread of their predicted differences is the response's share of the uncertainty). The
@@ -794,8 +821,10 @@ class ResponseModel:
         X = ff.X.loc[lab, self.feature_names_]
         y = rating.loc[lab].to_numpy(dtype=float)
         emp = ff.keys.loc[lab, "employee_id"].to_numpy()
+        self.kpi_directions_ = kpi_directions(X, y, [k for k in self.kpis if k in X])
         params = {**RESPONSE_PARAMS,
-                  "monotone_constraints": monotone_constraints(self.feature_names_)}
+                  "monotone_constraints": monotone_constraints(self.feature_names_,
+                                                               self.kpi_directions_)}
         weights = bootstrap_weights(emp, self.n_models, self.random_state)
 
         def one(k: int) -> lgb.Booster:

@@ -141,3 +141,28 @@ def test_the_panel_measures_skill_and_kpi_changes_over_the_next_two_quarters(tmp
     assert seen[1] and seen[2]  # the last transition has one quarter ahead, others two
     np.testing.assert_array_equal(pnl.rating_change, one.rating_change)
     assert (one.quarters_ahead == 1).all()
+
+
+def test_the_response_follows_a_kpi_only_the_way_the_rating_does(tmp_path):
+    """More late arrivals go with lower ratings and more output with higher ones (an
+    independent generator, KPI-driven shape): the response model learns each direction
+    from the data and never predicts the other way; a KPI unrelated to the rating keeps no
+    constraint."""
+    from core.effects import ResponseModel, kpi_directions
+
+    d = generate_alt(900, 6, 42, shape="kpi", out_dir=tmp_path / "kpi")
+    history = history_from_dir(d)
+    ff = FeatureBuilder().fit_transform(history)
+    kpis = ["kpi_tardanzas", "kpi_productividad"]
+    rm = ResponseModel(n_models=2, kpis=kpis, target="now").fit(ff)
+    assert rm.kpi_directions_ == {"kpi_tardanzas": -1, "kpi_productividad": 1}
+    X = ff.X.loc[latest_rows(ff)]
+    for k, sign in rm.kpi_directions_.items():
+        step = sign * np.nanstd(X[k].to_numpy(dtype=float))
+        up = rm.predict(X.assign(**{k: X[k] + step})) - rm.predict(X)
+        assert (up >= -1e-9).all() and up.max() > 0, k
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=2000)
+    noise = pd.DataFrame({"kpi_ruido": rng.normal(size=2000), "kpi_eco": y + rng.normal(size=2000)})
+    assert kpi_directions(noise, y, ["kpi_ruido", "kpi_eco", "kpi_absent"]) == {
+        "kpi_ruido": 0, "kpi_eco": 1, "kpi_absent": 0}
