@@ -778,7 +778,10 @@ def monotone_constraints(columns: Sequence[str],
     return out
 
 
-RESPONSE_PARAMS = {"objective": "regression", "learning_rate": 0.05, "num_leaves": 15,
+# Seven leaves, not 15: a smoother response ranked better on ten organizations of the
+# development generator (+1.8 points of policy value in all, 8 up, none down by more than
+# 0.1) and on 13 independent ones (+3.0).
+RESPONSE_PARAMS = {"objective": "regression", "learning_rate": 0.05, "num_leaves": 7,
                    "max_depth": 6, "min_data_in_leaf": 20, "feature_fraction": 0.9,
                    "lambda_l2": 1.0, "min_data_per_group": 20, "cat_smooth": 5.0,
                    "max_bin": 127, "verbose": -1, "num_threads": 1,
