@@ -312,6 +312,16 @@ class FeatureBuilder:
         return out
 
 
+def gap_shares(targets: pd.DataFrame, roles) -> pd.DataFrame:
+    """Each skill's weight in ``gap_weighted`` for people in ``roles`` (one row each): the
+    role's target levels scaled to sum to 1 (all 0 for a role without targets)."""
+    w = targets.reindex(np.asarray(roles)).fillna(0.0)
+    total = w.sum(axis=1).to_numpy()[:, None]
+    return pd.DataFrame(np.divide(w.to_numpy(dtype=float), total,
+                                  out=np.zeros(w.shape), where=total > 0),
+                        columns=w.columns)
+
+
 def shift_skills(X: pd.DataFrame, deltas: dict[str, np.ndarray | float],
                  targets: pd.DataFrame | None = None, roles: pd.Series | None = None
                  ) -> pd.DataFrame:
@@ -322,6 +332,7 @@ def shift_skills(X: pd.DataFrame, deltas: dict[str, np.ndarray | float],
     are given; otherwise only the per-skill gaps move.
     """
     out = X.copy()
+    shares = gap_shares(targets, roles) if targets is not None and roles is not None else None
     for s, d in deltas.items():
         col = SKILL_PREFIX + s
         if col not in out:
@@ -334,10 +345,7 @@ def shift_skills(X: pd.DataFrame, deltas: dict[str, np.ndarray | float],
             old_gap = out[gcol]
             new_gap = np.maximum(old_gap - (after - before).fillna(0.0), 0.0)
             out[gcol] = new_gap
-            if targets is not None and roles is not None and s in targets:
-                w = targets.reindex(roles.to_numpy())
-                total = w.fillna(0.0).sum(axis=1).to_numpy()
-                ws = w[s].fillna(0.0).to_numpy()
-                share = np.divide(ws, total, out=np.zeros_like(ws), where=total > 0)
+            if shares is not None and s in shares:
+                share = shares[s].to_numpy()
                 out["gap_weighted"] = out["gap_weighted"] - share * (old_gap - new_gap).to_numpy()
     return out

@@ -73,6 +73,7 @@ from core.features import (
     KPI_MEAN_SUFFIX,
     FeatureFrame,
     History,
+    gap_shares,
     is_kpi_value,
     kpi_mean,
     role_targets,
@@ -356,10 +357,8 @@ class CounterfactualRecommender:
         role's target (and ``gap_weighted``) recomputed."""
         out = X.copy()
         roles = _roles(X).to_numpy()
-        tg = self.targets_.reindex(roles) if len(self.targets_) else pd.DataFrame(
-            index=range(len(X)))
-        w = tg.fillna(0.0)
-        total = w.sum(axis=1).to_numpy() if len(w.columns) else np.zeros(len(X))
+        tg = self.targets_.reindex(roles)
+        shares = gap_shares(self.targets_, roles)
         for col in X.columns:
             if not col.startswith(SKILL_PREFIX) or col.endswith("_delta"):
                 continue
@@ -373,9 +372,8 @@ class CounterfactualRecommender:
                 new = np.where(np.isnan(t), old, np.clip(t - v, 0.0, None))
                 out[g] = new
                 if "gap_weighted" in out:
-                    share = np.divide(w[s].to_numpy(), total, out=np.zeros(len(X)),
-                                      where=total > 0)
-                    out["gap_weighted"] = out["gap_weighted"].to_numpy() + share * (new - old)
+                    out["gap_weighted"] = (out["gap_weighted"].to_numpy()
+                                           + shares[s].to_numpy() * (new - old))
         return out
 
     def _window(self, X: pd.DataFrame) -> pd.DataFrame:
