@@ -597,6 +597,64 @@ def _kpi_basis(z: np.ndarray) -> np.ndarray:
     return np.column_stack([np.ones_like(z), z, np.maximum(z, 0.0)])
 
 
+# Weight of the shared-shape fit in a KPI channel's coefficients (the rest: the additive
+# fit of pooled terms plus program deviations). Who gains from a course on a KPI is mostly
+# who is furthest from the norm, whatever the course; a small organization has too few
+# completers of one course to learn that slope for it alone, and the additive fit shrinks
+# the slope towards the pooled one (near flat, since most courses move no KPI). Averaging
+# the two: +9.3 points of policy value over ten independent KPI-driven organizations (up
+# on six, by 0.4 to 2.9; none down by more than 0.1), +0.1 over ten of the development
+# generator, -0.4 over three of threshold shape. The shared-shape fit alone scored +3.8
+# on the ten KPI-driven ones, with larger swings both ways.
+KPI_SHARED_SHAPE_WEIGHT = 0.5
+SHAPE_ITERATIONS = 100
+
+
+def shared_shape_draws(A: np.ndarray, y: np.ndarray, groups: np.ndarray, nb: int,
+                       n_programs: int, n_draws: int, seed: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients (row 0, then draws) in the layout of ``A`` (``nb`` pooled columns, then
+    ``nb`` per program, each program's block non-zero on its completers' rows), with every
+    program's block constrained to ``amplitude * shape``: one shape of the KPI level shared
+    by all programs, each program with its own size. The pooled block stays free (what
+    any training, or being chosen for one, goes with).
+
+    Fitted by alternating least squares (amplitudes given the shape, ridge-penalised like
+    the additive fit; the shape given the amplitudes), then the amplitudes' penalties by
+    :func:`adaptive_penalty` and their draws by :func:`ridge_draws` with the shape held.
+    Returns the coefficient draws and the shape (unit length)."""
+    B = A[:, :nb]
+    took = np.column_stack([A[:, nb * (1 + i)] != 0 for i in range(n_programs)]
+                           ).astype(float)
+    shape = np.zeros(nb)
+    shape[0] = 1.0
+    base_pen = np.r_[np.full(nb, KPI_RIDGE_POOL), np.full(n_programs, KPI_RIDGE_PROGRAM)]
+    is_dev = np.r_[np.zeros(nb, bool), np.ones(n_programs, bool)]
+    for _ in range(SHAPE_ITERATIONS):
+        D = np.column_stack([B, took * (B @ shape)[:, None]])
+        a = np.linalg.solve(D.T @ D + np.diag(base_pen), D.T @ y)
+        M = (took @ a[nb:])[:, None] * B
+        new = np.linalg.solve(M.T @ M + 1e-6 * np.eye(nb), M.T @ (y - B @ a[:nb]))
+        size = float(np.linalg.norm(new))
+        if size == 0.0:  # no program moves anything: keep the flat shape
+            break
+        new = new / size
+        if (B @ new).mean() < 0:  # sign carried by the amplitudes
+            new = -new
+        converged = np.allclose(new, shape, atol=1e-7)
+        shape = new
+        if converged:
+            break
+    D = np.column_stack([B, took * (B @ shape)[:, None]])
+    pen, _err = adaptive_penalty(D, y, groups, base_pen, is_dev, seed, KPI_SCALES)
+    draws = ridge_draws(D, y, groups, pen, n_draws, seed)
+    coef = np.zeros((draws.shape[0], nb * (1 + n_programs)))
+    coef[:, :nb] = draws[:, :nb]
+    for j in range(n_programs):
+        coef[:, nb * (1 + j):nb * (2 + j)] = draws[:, [nb + j]] * shape[None, :]
+    return coef, shape
+
+
 class KPIGainModel:
     """What each program did to the KPIs of the next quarters (the panel's horizon), where
     the data show it did anything.
@@ -617,7 +675,11 @@ class KPIGainModel:
     independent KPI-driven organizations gained 1 to 6 points of policy value from it, the
     others moved by under a point either way. A KPI becomes a channel (``active_``)
     only when this removes at least :data:`KPI_MIN_IMPROVEMENT` of the squared error in
-    cross-validation over employees, against no effect at all.
+    cross-validation over employees, against no effect at all. A channel's coefficients
+    are then the mean (:data:`KPI_SHARED_SHAPE_WEIGHT`) of that additive fit and of one in
+    which all programs share the shape of the effect in the level
+    (:func:`shared_shape_draws`; ``shape_``: KPI -> that shape), so a course few people
+    took borrows who-gains-most from the others.
     """
 
     def __init__(self, n_draws: int = 50, random_state: int = 0):
@@ -648,6 +710,7 @@ class KPIGainModel:
         is_dev = np.r_[np.zeros(nb, bool), np.ones(nb * len(self.programs_), bool)]
         self.coef_: dict[str, np.ndarray] = {}
         self.cv_gain_: dict[str, float] = {}
+        self.shape_: dict[str, np.ndarray] = {}
 
         def one(k: str):
             change = pnl.kpi_change[k].to_numpy()
@@ -676,12 +739,16 @@ class KPIGainModel:
             gain = 1.0 - err / max(float(np.sum(y ** 2)), 1e-12)
             if gain < KPI_MIN_IMPROVEMENT:
                 return k, None, gain
-            return k, ridge_draws(A, y, grp, pen, self.n_draws, self.random_state), gain
+            additive = ridge_draws(A, y, grp, pen, self.n_draws, self.random_state)
+            shared, shape = shared_shape_draws(A, y, grp, nb, len(self.programs_),
+                                               self.n_draws, self.random_state)
+            w = KPI_SHARED_SHAPE_WEIGHT
+            return k, (w * shared + (1 - w) * additive, shape), gain
 
-        for k, coef, gain in run_parallel([(lambda k=k: one(k)) for k in self.kpis_]):
+        for k, fitted, gain in run_parallel([(lambda k=k: one(k)) for k in self.kpis_]):
             self.cv_gain_[k] = float(gain)
-            if coef is not None:
-                self.coef_[k] = coef
+            if fitted is not None:
+                self.coef_[k], self.shape_[k] = fitted
         self.active_ = sorted(self.coef_)
         return self
 
