@@ -226,8 +226,8 @@ class FeatureBuilder:
         roles = perf["employee_id"].map(emp["job_role"]) if "job_role" in emp else None
         targets = (self.targets_.reindex(roles.to_numpy()).reset_index(drop=True)
                    if roles is not None and len(self.targets_) else None)
-        weights = targets.fillna(0.0) if targets is not None else None
-        total_w = weights.sum(axis=1).replace(0, np.nan) if weights is not None else None
+        shares = (gap_shares(self.targets_, roles).set_axis(perf.index)
+                  if targets is not None else None)
         gap_total = pd.Series(0.0, index=perf.index)
         for s in self.skills_:
             col = SKILL_PREFIX + s
@@ -239,7 +239,7 @@ class FeatureBuilder:
                 tgt = targets[s]
                 gap = (tgt - v).clip(lower=0).where(tgt.notna(), 0.0)
                 X[f"gap_{s}"] = gap
-                gap_total = gap_total + (gap * weights[s] / total_w).fillna(0.0)
+                gap_total = gap_total + (gap * shares[s]).fillna(0.0)
         X["gap_weighted"] = gap_total
         skill_cols = [SKILL_PREFIX + s for s in self.skills_]
         X["skills_missing"] = X[skill_cols].isna().sum(axis=1).astype(float) if skill_cols \
@@ -347,5 +347,7 @@ def shift_skills(X: pd.DataFrame, deltas: dict[str, np.ndarray | float],
             out[gcol] = new_gap
             if shares is not None and s in shares:
                 share = shares[s].to_numpy()
-                out["gap_weighted"] = out["gap_weighted"] - share * (old_gap - new_gap).to_numpy()
+                # a blank assessment stays blank and adds nothing, as in the builder
+                closed = (old_gap - new_gap).fillna(0.0).to_numpy()
+                out["gap_weighted"] = out["gap_weighted"] - share * closed
     return out

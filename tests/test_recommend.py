@@ -1,6 +1,7 @@
 """Recommendations: both estimators, eligibility, budgets, exclusions, low confidence,
 fallbacks, and their real value against the synthetic ground truth."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -8,6 +9,7 @@ import pandas as pd
 import pytest
 
 from core import synthetic
+from core.contract import SKILL_PREFIX
 from core.features import FeatureBuilder, History, history_from_dir, shift_skills
 from core.recommend import (
     BLEND_DEFAULT,
@@ -565,3 +567,30 @@ def test_gains_measured_over_two_quarters_rank_better_on_a_kpi_driven_organizati
         pv[horizon] = policy_value(recs, gt, eligible=elig)["pct_oracle"]
     assert active[2] > active[1], active
     assert pv[2] > pv[1] + 8.0, pv
+
+
+def test_shifted_skills_match_the_features_rebuilt_from_the_raised_assessments(org):
+    """A program's counterfactual (``shift_skills``) must be the feature row the builder
+    would make had the person been assessed that much higher: per-skill gaps and
+    ``gap_weighted`` both, people with a blank assessment included."""
+    from core.features import gap_shares
+
+    h, _ff, _gt = org
+    builder = FeatureBuilder().fit(h)
+    skill = "negociacion" if "negociacion" in h.skills else h.skills[0]
+    col = SKILL_PREFIX + skill
+    last = h.performance["period"].astype(str) == max(h.performance["period"].astype(str))
+    raised = h.performance.copy()
+    raised.loc[last, col] = np.minimum(raised.loc[last, col] + 0.75, 5.0)
+    before = builder.transform(h)
+    after = builder.transform(dataclasses.replace(h, performance=raised))
+    rows = latest_rows(before)
+    X = before.X.loc[rows]
+    assert X[col].isna().any() and X["gap_weighted"].gt(0).any()  # blanks and gaps present
+    moved = shift_skills(X, {skill: 0.75}, builder.targets_, X["job_role"].astype(str))
+    want = after.X.loc[rows]
+    gaps = [c for c in X if c.startswith("gap_")]
+    assert not np.allclose(X[gaps].fillna(0), want[gaps].fillna(0))  # the raise shows
+    pd.testing.assert_frame_equal(moved[[col, *gaps]], want[[col, *gaps]], check_exact=False,
+                                  atol=1e-9)
+    assert np.allclose(gap_shares(builder.targets_, ["__none__"]).to_numpy(), 0.0)
