@@ -594,3 +594,44 @@ def test_shifted_skills_match_the_features_rebuilt_from_the_raised_assessments(o
     pd.testing.assert_frame_equal(moved[[col, *gaps]], want[[col, *gaps]], check_exact=False,
                                   atol=1e-9)
     assert np.allclose(gap_shares(builder.targets_, ["__none__"]).to_numpy(), 0.0)
+
+
+def test_a_course_never_seems_to_make_a_kpi_worse():
+    """A KPI shift in the direction the rating dislikes (more late arrivals) is cut to
+    zero, a helpful one kept whole, one of a KPI without a known direction left alone."""
+    from core.effects import ResponseModel
+    from core.recommend import only_helpful
+
+    shifts = {"kpi_late": np.array([[0.5, -0.4]]), "kpi_sales": np.array([[0.5, -0.4]]),
+              "kpi_other": np.array([[0.5, -0.4]])}
+    got = only_helpful(shifts, {"kpi_late": -1, "kpi_sales": 1, "kpi_other": 0})
+    assert np.allclose(got["kpi_late"], [[0.0, -0.4]])
+    assert np.allclose(got["kpi_sales"], [[0.5, 0.0]])
+    assert np.allclose(got["kpi_other"], [[0.5, -0.4]])
+
+    class Late(ResponseModel):  # the rating falls one point per late arrival
+        def predict_member(self, X, k):
+            return -X["kpi_late"].to_numpy(dtype=float)
+
+    class Shifts:
+        active_ = ("kpi_late",)
+
+        def shifts(self, X, program_id):
+            return {"kpi_late": np.full((3, len(X)), 1.0 if program_id == "WORSE" else -1.0)}
+
+    class NoSkills:
+        def gains(self, X, program_id, gaps=None):
+            return {}
+
+    cf = CounterfactualRecommender(kpi_smoothing=0.0, skill_smoothing=0.0)
+    cf.response_ = Late()
+    cf.response_.feature_names_ = ["kpi_late"]
+    cf.response_.kpi_directions_ = {"kpi_late": -1}
+    cf.kpi_gains_, cf.gains_ = Shifts(), NoSkills()
+    cf.targets_ = pd.DataFrame()
+    X = pd.DataFrame({"kpi_late": [1.0, 3.0], "job_role": pd.Categorical(["a", "a"])})
+    moves = {p: cf._moved(X, p, X) for p in ("WORSE", "BETTER")}
+    effect = {p: cf._member_effects(X, len(X), 0, {p: m}, split=False)[p][1]
+              for p, m in moves.items()}
+    assert np.allclose(effect["WORSE"], 0.0)
+    assert np.allclose(effect["BETTER"], 1.0)
