@@ -362,7 +362,7 @@ def _default_key(default: Any) -> str | None:
     return None
 
 
-def _explain_all(model, history, ff, recs: pd.DataFrame,
+def _explain_all(model, history, ff, recs: pd.DataFrame, estimator=None,
                  langs: tuple[str, ...] = ("es", "en")) -> dict[str, Any]:
     """Reasons for every recommendation of every plan, exactly as the app stores them
     (:func:`core.plans.compute_plans` calls the same :func:`core.explain.plan_reasons`):
@@ -373,6 +373,7 @@ def _explain_all(model, history, ff, recs: pd.DataFrame,
         return _unavailable(reason)
     (plan_reasons,) = objs
     from core.features import role_targets
+    from core.plans import programs_for_reasons
 
     rows = current_rows(ff)
     X = ff.X.iloc[rows].set_axis(ff.keys["employee_id"].iloc[rows].astype(str).to_numpy())
@@ -380,8 +381,7 @@ def _explain_all(model, history, ff, recs: pd.DataFrame,
     per_role = {r: targets.loc[r].dropna().to_dict() for r in targets.index}
     role = history.employees.set_index(history.employees["employee_id"].astype(str))[
         "job_role"]
-    programs = {str(p): {"program_id": p, **row} for p, row in
-                history.programs.set_index("program_id").to_dict("index").items()}
+    programs = programs_for_reasons(history, estimator)
     people = recs["employee_id"].astype(str).unique()
     t0 = time.perf_counter()
     out = plan_reasons(model, X, recs, programs,
@@ -455,6 +455,7 @@ def bench_org(name: str, directory: Path, *, seed: int, budget_seconds: float | 
     dkey = _default_key(default)
     cf_fitted = None
     ours_recs: dict[str, pd.DataFrame] = {}
+    ours_est: dict[str, Any] = {}
     if not estimators:
         for key in OURS:
             st[f"recommend_{key.removeprefix('ours_')}"] = _unavailable(reason)
@@ -466,7 +467,7 @@ def bench_org(name: str, directory: Path, *, seed: int, budget_seconds: float | 
                 # the app's and the CLI's own path (core.plans.compute_plans calls it too)
                 recs, est = build_plans(history, ff, model, estimator=cls, top_k=top_k)
                 e["employees_planned"] = int(recs["employee_id"].nunique())
-            ours_recs[key] = recs
+            ours_recs[key], ours_est[key] = recs, est
             if key == "ours_counterfactual":
                 cf_fitted = est
             res["policies"][key] = {"status": "ok", **scorer(recs), "default": key == dkey,
@@ -487,7 +488,8 @@ def bench_org(name: str, directory: Path, *, seed: int, budget_seconds: float | 
     else:
         try:
             with _stage(st, "explain") as e:
-                e.update(_explain_all(model, history, ff, ours_recs[explain_key]))
+                e.update(_explain_all(model, history, ff, ours_recs[explain_key],
+                                      ours_est.get(explain_key)))
             if e.get("status") != "ok":
                 e.pop("seconds", None)
         except Exception as exc:

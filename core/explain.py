@@ -499,11 +499,22 @@ def _program_title(program: Mapping, lang: str) -> str:
     return str(program.get("program_id", "?"))
 
 
-def _trains(info: FeatureInfo, skills: set[str], values: pd.Series | None = None) -> bool:
+def _program_kpis(program: Mapping) -> set[str]:
+    """KPIs (names without ``kpi_``) the history shows the program improved: the
+    ``kpi_effects`` the recommender measured (:func:`core.plans.compute_plans` adds them)."""
+    effects = program.get("kpi_effects")
+    if not isinstance(effects, Mapping):
+        return set()
+    return {str(k).removeprefix(KPI_PREFIX) for k in effects}
+
+
+def _trains(info: FeatureInfo, skills: set[str], values: pd.Series | None = None,
+            moved_kpis: set[str] = frozenset()) -> bool:
     """Does a program training ``skills`` (normalized names) act on this feature?
 
     Skill levels and gaps and snapshot features when named; a KPI when the program
-    trains a skill that moves it (:data:`KPI_SKILLS`); the overall gap when the program
+    trains a skill that moves it (:data:`KPI_SKILLS`) or when past completers' KPI
+    improved (``moved_kpis``, :func:`_program_kpis`); the overall gap when the program
     trains a skill in which this person is below the role's level.
     """
     if info.concept == "gap_weighted":
@@ -513,7 +524,8 @@ def _trains(info: FeatureInfo, skills: set[str], values: pd.Series | None = None
     if info.family in ("skill", "snapshot") and info.subject is not None:
         return _norm(info.subject) in skills
     if info.family == "kpi" and info.subject is not None and info.kind != "flag":
-        return any(_norm(s) in skills for s in KPI_SKILLS.get(info.subject, ()))
+        return info.subject in moved_kpis or any(
+            _norm(s) in skills for s in KPI_SKILLS.get(info.subject, ()))
     return False
 
 
@@ -751,7 +763,9 @@ def _explain(person: _Person, program: Mapping, expected_gain: float | None,
     values = person.values
     down = person.down
     skills = {_target_name(s) for s in _program_skills(program)}
-    targeted = [_trains(describe_feature(f), skills, values) for f, _v, _s, _p in down]
+    moved_kpis = _program_kpis(program)
+    targeted = [_trains(describe_feature(f), skills, values, moved_kpis)
+                for f, _v, _s, _p in down]
     concepts = _concepts_of(down, targeted)
     actionable = [c for c in concepts if c.family in _ACTIONABLE
                   and not isinstance(values.get(c.features[0]), str)]
@@ -782,28 +796,44 @@ def _explain(person: _Person, program: Mapping, expected_gain: float | None,
             names = sorted(set(names), key=lambda s: (order.get(_target_name(s), len(order)), s))
             hit_skills = [skill_label(s, lang) for s in names] + [
                 feature_label(c.features[0], lang) for c in hit if c.family == "snapshot"]
-            hit_kpis = [_lower_first(feature_label(KPI_PREFIX + c.subject, lang)) for c in hit
-                        if c.family == "kpi" and c.subject]
+            kpi_hits = [c.subject for c in hit if c.family == "kpi" and c.subject]
+            measured = [_lower_first(feature_label(KPI_PREFIX + k, lang)) for k in kpi_hits
+                        if k in moved_kpis]
+            hit_kpis = [_lower_first(feature_label(KPI_PREFIX + k, lang)) for k in kpi_hits
+                        if k not in moved_kpis]
             parts = []
             if hit_skills:
                 parts.append(f"trains {_join(hit_skills, lang)}" if en
                              else f"entrena {_join(hit_skills, lang)}")
             if hit_kpis:
-                pre = "and " if hit_skills else ""
-                pre_es = "y " if hit_skills else ""
+                pre = "and " if parts else ""
+                pre_es = "y " if parts else ""
                 parts.append(f"{pre}works on skills that drive your {_join(hit_kpis, lang)}"
                              if en else f"{pre_es}trabaja habilidades que influyen en tu "
                                         f"{_join(hit_kpis, lang)}")
+            if measured:
+                pre = "and " if parts else ""
+                pre_es = "y " if parts else ""
+                parts.append(f"{pre}improved the {_join(measured, lang)} figures of people "
+                             "who took it" if en else
+                             f"{pre_es}mejoró el indicador de {_join(measured, lang)} de quienes "
+                             "lo tomaron")
             sentences.append(f"{title} {' '.join(parts)}; {gain}.")
         elif concepts:
             trains = _join(prog_skills, lang) if prog_skills else None
+            seen = _join([_lower_first(feature_label(KPI_PREFIX + k, lang))
+                          for k in sorted(moved_kpis)], lang) if moved_kpis else None
             if en:
                 body = (f"{title} does not train any of the factors that lower {outcome_text}"
-                        + (f" (it trains {trains})" if trains else ""))
+                        + (f" (it trains {trains})" if trains else "")
+                        + (f", but it improved the {seen} figures of people who took it"
+                           if seen else ""))
                 sentences.append(f"{body}; {gain}.")
             else:
                 body = (f"{title} no entrena ninguno de los factores que bajan {outcome_text}"
-                        + (f" (entrena {trains})" if trains else ""))
+                        + (f" (entrena {trains})" if trains else "")
+                        + (f", pero mejoró el indicador de {seen} de quienes lo tomaron"
+                           if seen else ""))
                 sentences.append(f"{body}; {gain}.")
         else:
             if prog_skills:

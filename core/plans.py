@@ -148,6 +148,19 @@ def _feedback(session: Session) -> dict[str, set[str]]:
     return out
 
 
+def programs_for_reasons(history, rec=None) -> dict[str, dict]:
+    """Program id -> its catalog row, plus ``kpi_effects`` (the KPIs its past completers
+    clearly improved, from the fitted estimator ``rec`` when it measures them), so a
+    plan's reason can say what was seen."""
+    programs = {str(p): {"program_id": p, **row} for p, row in
+                history.programs.set_index("program_id").to_dict("index").items()}
+    measured = getattr(rec, "measured_kpi_effects", None)
+    for pid, effects in (measured() if callable(measured) else {}).items():
+        if pid in programs:
+            programs[pid]["kpi_effects"] = effects
+    return programs
+
+
 def compute_plans(engine, *, top_k: int = 3, employee_id: str | None = None,
                   estimator: str | None = None) -> tuple[int, pd.DataFrame, dict]:
     """Rank programs for everyone (or one person) with the active model; nothing stored.
@@ -181,8 +194,7 @@ def compute_plans(engine, *, top_k: int = 3, employee_id: str | None = None,
     targets = role_targets(history)
     roles = history.employees.set_index("employee_id")["job_role"]
     per_role = {role: targets.loc[role].dropna().to_dict() for role in targets.index}
-    programs = {str(p): {"program_id": p, **row} for p, row in
-                history.programs.set_index("program_id").to_dict("index").items()}
+    programs = programs_for_reasons(history, rec)
     # one TreeSHAP pass over everyone, then the sentences in both languages
     reasons = plan_reasons(model, X_now, plans, programs,
                            {e: per_role.get(roles.get(e)) for e in plans["employee_id"].unique()},

@@ -99,6 +99,10 @@ MIN_WIDTH = 0.05  # rating points
 # values), five times that of no window.
 KPI_SMOOTH_WIDTH = 0.75
 WINDOW_POINTS = 5
+# A program "improved" a KPI, for its reasons, when the mean helpful shift is at least this
+# many robust spreads and helpful in this share of the draws.
+KPI_EFFECT_MIN = 0.1
+KPI_EFFECT_SURE = 0.9
 SKILL_SMOOTH_WIDTH = 1.0
 EFFECT_COLUMNS = ["employee_id", "program_id", "expected_gain", "low", "high"]
 PLAN_COLUMNS = ["employee_id", "program_id", "rank", "expected_gain", "low", "high",
@@ -439,6 +443,37 @@ class CounterfactualRecommender:
             for c, d in kpi.items():
                 kpi_moved[c] = kpi_moved[c] + np.tile(d[0], reps)
         return gains, kpi, skill_moved, kpi_moved, rows
+
+    def measured_kpi_effects(self, ff_now: FeatureFrame | None = None
+                             ) -> dict[str, dict[str, float]]:
+        """Program -> {KPI column: mean shift over today's people (KPI units)} for the KPIs
+        past completers of that program clearly improved more than completers of any
+        program did: its helpful shift (:func:`only_helpful`) and its own part beyond the
+        shift shared by all programs are each at least :data:`KPI_EFFECT_MIN` robust
+        spreads on average, the latter helpful in at least :data:`KPI_EFFECT_SURE` of the
+        draws. For the plan's reasons ("improved the late arrivals figures of people who
+        took it"), not for ranking."""
+        kg = self.kpi_gains_
+        if kg is None or not kg.active_ or not isinstance(self.response_, ResponseModel):
+            return {}
+        ff = ff_now if ff_now is not None else self.ff_
+        X = impute_current(ff.X.loc[latest_rows(ff)])
+        directions = self.response_.kpi_directions_
+        shared = kg.shifts(X, "")  # no program's own part: what any training did
+        out: dict[str, dict[str, float]] = {}
+        for pid in kg.programs_:
+            for k, d in only_helpful(kg.shifts(X, pid), directions).items():
+                sign = directions.get(k, 0)
+                measured = X[k].notna().to_numpy()
+                if not sign or not measured.any():
+                    continue
+                total = d[:, measured].mean(axis=1)  # per draw
+                own = sign * (total - shared[k][:, measured].mean(axis=1))
+                least = KPI_EFFECT_MIN * kg.scale_[k][1]
+                if (sign * total[0] >= least and own[0] >= least
+                        and (own[1:] > 0).mean() >= KPI_EFFECT_SURE):
+                    out.setdefault(str(pid), {})[k] = float(total[0])
+        return out
 
     def _member_effects(self, W: pd.DataFrame, n: int, k: int, moves: dict,
                         split: bool = True) -> dict:
@@ -970,6 +1005,11 @@ class BlendRecommender:
     @property
     def untaken_(self) -> list[str]:
         return self.cf_.untaken_
+
+    def measured_kpi_effects(self, ff_now: FeatureFrame | None = None
+                             ) -> dict[str, dict[str, float]]:
+        """The counterfactual's :meth:`CounterfactualRecommender.measured_kpi_effects`."""
+        return self.cf_.measured_kpi_effects(ff_now)
 
     def effects(self, ff_now: FeatureFrame | None = None,
                 pairs: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -635,3 +635,20 @@ def test_a_course_never_seems_to_make_a_kpi_worse():
               for p, m in moves.items()}
     assert np.allclose(effect["WORSE"], 0.0)
     assert np.allclose(effect["BETTER"], 1.0)
+
+
+def test_the_kpis_a_course_improved_are_the_ones_it_moves(tmp_path):
+    """For the plan's reasons: on an organization where the punctuality course cuts late
+    arrivals, the complaints course cuts complaints and the planning course raises met
+    deadlines, each is reported as improving that KPI, in the right direction, and the
+    punctuality course nothing else."""
+    from benchmarks.alt_org import generate_alt
+
+    d = generate_alt(900, 6, 42, shape="kpi", out_dir=tmp_path / "kpi")
+    h = history_from_dir(d)
+    ff = FeatureBuilder().fit_transform(h)
+    seen = CounterfactualRecommender(n_draws=20).fit(h, ff).measured_kpi_effects()
+    assert set(seen["CAP-111"]) == {"kpi_tardanzas"} and seen["CAP-111"]["kpi_tardanzas"] < 0
+    assert seen["CAP-113"]["kpi_reclamos"] < 0
+    assert seen["CAP-114"]["kpi_cumplimiento_plazos"] > 0
+    assert sum(len(v) for v in seen.values()) < 14  # far from every course x KPI (56)
