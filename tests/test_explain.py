@@ -305,35 +305,33 @@ def test_nothing_pulls_the_prediction_down():
         assert out["sentences"]
 
 
+def _leadership_that_moved(kpi_effects: dict) -> tuple[dict, dict]:
+    """The leadership program, measured to have moved ``kpi_effects``, explained to the
+    negotiation-weak person in Spanish and English."""
+    program = {**LEADERSHIP, "kpi_effects": kpi_effects}
+    return tuple(explain_recommendation(FakeModel(NEG_SHAP), _row(**NEG_ROW), program, 0.12,
+                                        0.02, 0.22, None, lang) for lang in ("es", "en"))
+
+
 def test_a_kpi_past_completers_improved_is_said_as_measured():
     """A program whose completers' KPI clearly improved (``kpi_effects``, which
     core.plans adds from the recommender) acts on that KPI even without a skill known to
     drive it, and the reason says what was seen rather than "works on skills"."""
-    leadership = {**LEADERSHIP, "kpi_effects": {"kpi_error_rate": -0.02}}
-    row = _row(**NEG_ROW)
-    es = explain_recommendation(FakeModel(NEG_SHAP), row, leadership, 0.12, 0.02, 0.22, None,
-                                "es")
-    en = explain_recommendation(FakeModel(NEG_SHAP), row, leadership, 0.12, 0.02, 0.22, None,
-                                "en")
+    es, en = _leadership_that_moved({"kpi_error_rate": -0.02})
     assert [d["feature"] for d in es["targeted"]] == ["kpi_error_rate"]
     assert "mejoró el indicador de tasa de errores de quienes lo tomaron" in es["text"]
     assert "improved the error rate figures of people who took it" in en["text"]
     assert "habilidades que influyen" not in es["text"]
     # without the measurement the same program trains none of the drivers
-    plain = explain_recommendation(FakeModel(NEG_SHAP), row, LEADERSHIP, 0.12, 0.02, 0.22,
-                                   None, "es")
+    plain = explain_recommendation(FakeModel(NEG_SHAP), _row(**NEG_ROW), LEADERSHIP, 0.12,
+                                   0.02, 0.22, None, "es")
     assert plain["targeted"] == []
 
 
 def test_a_measured_kpi_that_is_not_a_driver_is_still_said():
     """A course chosen for what it did to a KPI that is not among this person's weak
     points is not left as "does not train any of the factors" alone."""
-    leadership = {**LEADERSHIP, "kpi_effects": {"kpi_absenteeism_days": -0.4}}
-    row = _row(**NEG_ROW)
-    es = explain_recommendation(FakeModel(NEG_SHAP), row, leadership, 0.12, 0.02, 0.22, None,
-                                "es")
-    en = explain_recommendation(FakeModel(NEG_SHAP), row, leadership, 0.12, 0.02, 0.22, None,
-                                "en")
+    es, en = _leadership_that_moved({"kpi_absenteeism_days": -0.4})
     assert es["targeted"] == []
     assert ", pero mejoró el indicador de " in es["text"] and "de quienes lo tomaron" in es["text"]
     assert ", but it improved the " in en["text"] and "of people who took it" in en["text"]
