@@ -72,10 +72,15 @@ def n_workers() -> int:
 
 
 def run_parallel(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
-    """Run callables on a thread per CPU (LightGBM releases the GIL; one thread each)."""
+    """Run callables on a thread per CPU (LightGBM releases the GIL; one thread each).
+
+    BLAS is held to one thread for the whole pool: a worker that changed its thread count
+    on entering or leaving a linear solve while another was inside one crashed the process
+    (a segmentation fault, seen once in the benchmark)."""
     if len(tasks) <= 1 or n_workers() == 1:
         return [t() for t in tasks]
-    with ThreadPoolExecutor(max_workers=min(n_workers(), len(tasks))) as pool:
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(
+            max_workers=min(n_workers(), len(tasks))) as pool:
         return list(pool.map(lambda t: t(), tasks))
 
 
@@ -630,21 +635,22 @@ def shared_shape_draws(A: np.ndarray, y: np.ndarray, groups: np.ndarray, nb: int
     shape[0] = 1.0
     base_pen = np.r_[np.full(nb, KPI_RIDGE_POOL), np.full(n_programs, KPI_RIDGE_PROGRAM)]
     is_dev = np.r_[np.zeros(nb, bool), np.ones(n_programs, bool)]
-    for _ in range(SHAPE_ITERATIONS):
-        D = np.column_stack([B, took * (B @ shape)[:, None]])
-        a = np.linalg.solve(D.T @ D + np.diag(base_pen), D.T @ y)
-        M = (took @ a[nb:])[:, None] * B
-        new = np.linalg.solve(M.T @ M + 1e-6 * np.eye(nb), M.T @ (y - B @ a[:nb]))
-        size = float(np.linalg.norm(new))
-        if size == 0.0:  # no program moves anything: keep the flat shape
-            break
-        new = new / size
-        if (B @ new).mean() < 0:  # sign carried by the amplitudes
-            new = -new
-        converged = np.allclose(new, shape, atol=1e-7)
-        shape = new
-        if converged:
-            break
+    with threadpool_limits(1):
+        for _ in range(SHAPE_ITERATIONS):
+            D = np.column_stack([B, took * (B @ shape)[:, None]])
+            a = np.linalg.solve(D.T @ D + np.diag(base_pen), D.T @ y)
+            M = (took @ a[nb:])[:, None] * B
+            new = np.linalg.solve(M.T @ M + 1e-6 * np.eye(nb), M.T @ (y - B @ a[:nb]))
+            size = float(np.linalg.norm(new))
+            if size == 0.0:  # no program moves anything: keep the flat shape
+                break
+            new = new / size
+            if (B @ new).mean() < 0:  # sign carried by the amplitudes
+                new = -new
+            converged = np.allclose(new, shape, atol=1e-7)
+            shape = new
+            if converged:
+                break
     D = np.column_stack([B, took * (B @ shape)[:, None]])
     pen, _err = adaptive_penalty(D, y, groups, base_pen, is_dev, seed, KPI_SCALES)
     draws = ridge_draws(D, y, groups, pen, n_draws, seed)
