@@ -797,8 +797,9 @@ def _explain(person: _Person, program: Mapping, expected_gain: float | None,
             hit_skills = [skill_label(s, lang) for s in names] + [
                 feature_label(c.features[0], lang) for c in hit if c.family == "snapshot"]
             kpi_hits = [c.subject for c in hit if c.family == "kpi" and c.subject]
-            measured = [_lower_first(feature_label(KPI_PREFIX + k, lang)) for k in kpi_hits
-                        if k in moved_kpis]
+            # what past completers showed, on this person's weak points first
+            measured = [_lower_first(feature_label(KPI_PREFIX + k, lang)) for k in
+                        dict.fromkeys([*kpi_hits, *sorted(moved_kpis)]) if k in moved_kpis]
             hit_kpis = [_lower_first(feature_label(KPI_PREFIX + k, lang)) for k in kpi_hits
                         if k not in moved_kpis]
             parts = []

@@ -335,3 +335,13 @@ def test_a_measured_kpi_that_is_not_a_driver_is_still_said():
     assert es["targeted"] == []
     assert ", pero mejoró el indicador de " in es["text"] and "de quienes lo tomaron" in es["text"]
     assert ", but it improved the " in en["text"] and "of people who took it" in en["text"]
+
+
+def test_a_course_that_trains_a_weak_skill_also_says_the_kpi_it_improved():
+    """Where the program trains one of the person's weak skills, the KPI its completers
+    improved is said too, even if that KPI is not a weak point of this person."""
+    program = {**NEGOTIATION, "kpi_effects": {"kpi_absenteeism_days": -0.4}}
+    es = explain_recommendation(FakeModel(NEG_SHAP), _row(**NEG_ROW), program, 0.31, 0.12,
+                                0.52, {"negociacion": 4.0}, "es")
+    assert "«Negociación efectiva» entrena Negociación y mejoró el indicador de " in es["text"]
+    assert "de quienes lo tomaron" in es["text"]
