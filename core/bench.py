@@ -453,7 +453,6 @@ def bench_org(name: str, directory: Path, *, seed: int, budget_seconds: float | 
     estimators, reason, build_plans, default, default_name = _ours_estimators()
     res["default_estimator"] = default_name
     dkey = _default_key(default)
-    cf_fitted = None
     ours_recs: dict[str, pd.DataFrame] = {}
     ours_est: dict[str, Any] = {}
     if not estimators:
@@ -468,8 +467,6 @@ def bench_org(name: str, directory: Path, *, seed: int, budget_seconds: float | 
                 recs, est = build_plans(history, ff, model, estimator=cls, top_k=top_k)
                 e["employees_planned"] = int(recs["employee_id"].nunique())
             ours_recs[key], ours_est[key] = recs, est
-            if key == "ours_counterfactual":
-                cf_fitted = est
             res["policies"][key] = {"status": "ok", **scorer(recs), "default": key == dkey,
                                     "via": "core.recommend.build_plans"}
         except Exception as exc:
@@ -478,6 +475,7 @@ def bench_org(name: str, directory: Path, *, seed: int, budget_seconds: float | 
             log.exception("%s failed on %s", key, name)
 
     # --- explanations for everyone ------------------------------------------------------
+    cf_fitted = ours_est.get("ours_counterfactual")
     explain_key = dkey if dkey in ours_recs else next(iter(ours_recs), None)
     if model is None and cf_fitted is not None and getattr(cf_fitted, "model_", None):
         model = cf_fitted.model_  # the performance model the recommender fitted itself

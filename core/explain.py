@@ -501,7 +501,8 @@ def _program_title(program: Mapping, lang: str) -> str:
 
 def _program_kpis(program: Mapping) -> set[str]:
     """KPIs (names without ``kpi_``) the history shows the program improved: the
-    ``kpi_effects`` the recommender measured (:func:`core.plans.compute_plans` adds them)."""
+    ``kpi_effects`` the recommender measured (:func:`core.plans.programs_for_reasons` adds
+    them)."""
     effects = program.get("kpi_effects")
     if not isinstance(effects, Mapping):
         return set()
@@ -788,6 +789,10 @@ def _explain(person: _Person, program: Mapping, expected_gain: float | None,
         title = _quote(_program_title(program, lang), lang)
         gain = _gain_phrase(expected_gain, low, high, lang, gain_unit)
         prog_skills = [_target_label(s, values, lang) for s in _program_skills(program)]
+        kpi_hits = [c.subject for c in hit if c.family == "kpi" and c.subject]
+        # what past completers showed, on this person's weak points first
+        measured = [_lower_first(feature_label(KPI_PREFIX + k, lang)) for k in
+                    dict.fromkeys([*kpi_hits, *sorted(moved_kpis)]) if k in moved_kpis]
         if hit:
             names = [c.subject for c in hit if c.family == "skill" and c.subject]
             if any(c.family == "gap" for c in hit):
@@ -796,10 +801,6 @@ def _explain(person: _Person, program: Mapping, expected_gain: float | None,
             names = sorted(set(names), key=lambda s: (order.get(_target_name(s), len(order)), s))
             hit_skills = [skill_label(s, lang) for s in names] + [
                 feature_label(c.features[0], lang) for c in hit if c.family == "snapshot"]
-            kpi_hits = [c.subject for c in hit if c.family == "kpi" and c.subject]
-            # what past completers showed, on this person's weak points first
-            measured = [_lower_first(feature_label(KPI_PREFIX + k, lang)) for k in
-                        dict.fromkeys([*kpi_hits, *sorted(moved_kpis)]) if k in moved_kpis]
             hit_kpis = [_lower_first(feature_label(KPI_PREFIX + k, lang)) for k in kpi_hits
                         if k not in moved_kpis]
             parts = []
@@ -807,23 +808,18 @@ def _explain(person: _Person, program: Mapping, expected_gain: float | None,
                 parts.append(f"trains {_join(hit_skills, lang)}" if en
                              else f"entrena {_join(hit_skills, lang)}")
             if hit_kpis:
-                pre = "and " if parts else ""
-                pre_es = "y " if parts else ""
-                parts.append(f"{pre}works on skills that drive your {_join(hit_kpis, lang)}"
-                             if en else f"{pre_es}trabaja habilidades que influyen en tu "
-                                        f"{_join(hit_kpis, lang)}")
+                parts.append(f"works on skills that drive your {_join(hit_kpis, lang)}" if en
+                             else f"trabaja habilidades que influyen en tu "
+                                  f"{_join(hit_kpis, lang)}")
             if measured:
-                pre = "and " if parts else ""
-                pre_es = "y " if parts else ""
-                parts.append(f"{pre}improved the {_join(measured, lang)} figures of people "
-                             "who took it" if en else
-                             f"{pre_es}mejoró el indicador de {_join(measured, lang)} de quienes "
-                             "lo tomaron")
-            sentences.append(f"{title} {' '.join(parts)}; {gain}.")
+                parts.append(f"improved the {_join(measured, lang)} figures of people who "
+                             "took it" if en else
+                             f"mejoró el indicador de {_join(measured, lang)} de quienes lo "
+                             "tomaron")
+            sentences.append(f"{title} {(' and ' if en else ' y ').join(parts)}; {gain}.")
         elif concepts:
             trains = _join(prog_skills, lang) if prog_skills else None
-            seen = _join([_lower_first(feature_label(KPI_PREFIX + k, lang))
-                          for k in sorted(moved_kpis)], lang) if moved_kpis else None
+            seen = _join(measured, lang) if measured else None
             if en:
                 body = (f"{title} does not train any of the factors that lower {outcome_text}"
                         + (f" (it trains {trains})" if trains else "")
