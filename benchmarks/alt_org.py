@@ -15,7 +15,10 @@ skills assessed in half points, heavier noise, more missing cells, and other eff
     persistent KPI component (punctuality, complaints, deadlines, output) for people below
     the norm, linearly in the shortfall, with an inverted-U dependence on tenure; the rating
     is driven mainly by KPIs. The catalog declares no expected gain and no job_roles file is
-    written, so role targets must be estimated from the data.
+    written, so role targets must be estimated from the data. ``kpi_form`` sets who a
+    course helps: ``"room"`` (default) in proportion to the shortfall, as above;
+    ``"even"`` everyone measured by the same amount; ``"best"`` those already above the
+    norm the most (checks that the recommender does not assume the first).
 
 Ground truth: for every employee and program, the expected rating of the quarter after the
 last one if the employee completes the program in the last quarter, minus the expected rating
@@ -24,7 +27,7 @@ thresholds); the skill and KPI-component steps by Monte Carlo with ``draws`` (>=
 random numbers shared by all programs.
 
     python -m benchmarks.alt_org OUT_DIR [--employees 1500] [--quarters 8] [--seed 7]
-                                         [--shape threshold|kpi]
+                                         [--shape threshold|kpi] [--kpi-form room|even|best]
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import pandas as pd
 from scipy.special import expit, ndtr
 
 SHAPES = ("threshold", "kpi")
+KPI_FORMS = ("room", "even", "best")
 END_PERIOD = "2025-Q4"
 
 SKILLS = ("oratoria", "trabajo_equipo", "resolucion_problemas", "ofimatica", "normativa",
@@ -179,9 +183,12 @@ _SEASON = {("Comercial", 3): 0.3, ("Comercial", 0): -0.2, ("Producción", 0): -0
 class _Params:
     """The numbers that differ by shape."""
 
-    def __init__(self, shape: str):
+    def __init__(self, shape: str, kpi_form: str = "room"):
         if shape not in SHAPES:
             raise ValueError(f"shape must be one of {SHAPES}")
+        if kpi_form not in KPI_FORMS:
+            raise ValueError(f"kpi_form must be one of {KPI_FORMS}")
+        self.kpi_form = kpi_form
         kpi = shape == "kpi"
         self.shape = shape
         self.skill_weight = 0.45 if kpi else 1.8  # skill deficit term in the rating latent
@@ -334,10 +341,16 @@ def _skill_gain(x, ra, apt, ten, p: int) -> np.ndarray:
 
 
 def _kpi_gain(hmean, app, ten, apt, p: int, prm: _Params) -> np.ndarray:
-    """Raise of the persistent KPI components, linear in the shortfall below the norm."""
+    """Raise of the persistent KPI components: linear in the shortfall below the norm, or
+    as ``prm.kpi_form`` says."""
     if not prm.kpi_programs:
         return np.zeros_like(hmean)
-    short = np.clip(0.3 - hmean, 0.0, 2.0)
+    if prm.kpi_form == "even":
+        short = np.full_like(hmean, 0.6)
+    elif prm.kpi_form == "best":
+        short = 0.6 * np.clip(hmean + 1.0, 0.0, 2.0)
+    else:
+        short = np.clip(0.3 - hmean, 0.0, 2.0)
     scale = (_tenure_kpi(ten) * apt ** 0.3)[..., None]
     return np.where(app, _KEFF[p] * short * scale, 0.0)
 
@@ -374,7 +387,8 @@ def _season(dept: np.ndarray, key: int) -> np.ndarray:
 def generate_alt(n_employees: int = 1500, n_quarters: int = 8, seed: int = 7, *,
                  shape: str = "threshold", out_dir: str | Path | None = None,
                  end_period: str = END_PERIOD, missing_rate: float = 0.05,
-                 outlier_rate: float = 0.01, draws: int = 256) -> Path:
+                 outlier_rate: float = 0.01, draws: int = 256, kpi_form: str = "room"
+                 ) -> Path:
     """Simulate an organization and write its canonical CSV files and ground truth.
 
     Parameters
@@ -389,6 +403,9 @@ def generate_alt(n_employees: int = 1500, n_quarters: int = 8, seed: int = 7, *,
         Share of blank skill / KPI cells, and of KPI cells replaced by unit errors.
     draws
         Monte Carlo draws of the next quarter for the ground truth (>= 200).
+    kpi_form
+        Who a course's KPI effect helps (``"kpi"`` shape): ``"room"``, ``"even"`` or
+        ``"best"`` (see the module docstring); the rest of the organization is the same.
 
     Returns
     -------
@@ -400,7 +417,7 @@ def generate_alt(n_employees: int = 1500, n_quarters: int = 8, seed: int = 7, *,
         raise ValueError("need at least 30 employees and 3 quarters")
     if draws < 200:
         raise ValueError("draws must be at least 200")
-    prm = _Params(shape)
+    prm = _Params(shape, kpi_form)
     out = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="alt_org_"))
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([seed, 2025, SHAPES.index(shape)])
@@ -612,8 +629,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quarters", type=int, default=8)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--shape", choices=SHAPES, default="threshold")
+    ap.add_argument("--kpi-form", choices=KPI_FORMS, default="room")
     a = ap.parse_args(argv)
-    path = generate_alt(a.employees, a.quarters, a.seed, shape=a.shape, out_dir=a.out_dir)
+    path = generate_alt(a.employees, a.quarters, a.seed, shape=a.shape, out_dir=a.out_dir,
+                        kpi_form=a.kpi_form)
     print(path)
     return 0
 

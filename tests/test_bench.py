@@ -68,6 +68,32 @@ def test_alt_org_is_deterministic(tmp_path):
         generate_alt(40, 3, 1, shape="saturating", out_dir=tmp_path / "c")
 
 
+def test_alt_org_kpi_form_changes_only_who_a_course_helps(tmp_path):
+    """The three forms of a KPI effect share the organization (same people, same history
+    up to the courses' effects) and differ in who the punctuality course (CAP-111) helps:
+    in proportion to late arrivals ("room"), everyone alike ("even"), or the punctual
+    most ("best"); any other form is refused."""
+    from scipy.stats import spearmanr
+
+    late = {}
+    for form in ("room", "even", "best"):
+        d = generate_alt(300, 4, 5, shape="kpi", kpi_form=form, out_dir=tmp_path / form)
+        emp = pd.read_csv(d / "employees.csv", dtype={"employee_id": str})
+        assert form == "room" or emp.equals(late["emp"])
+        late["emp"] = emp
+        perf = pd.read_csv(d / "performance.csv", dtype={"employee_id": str})
+        last = perf[perf["period"] == max(perf["period"], key=period_key)]
+        gt = pd.read_csv(d / GROUND_TRUTH_FILE, dtype={"employee_id": str})
+        gain = gt[gt["program_id"] == "CAP-111"].set_index("employee_id")["true_gain"]
+        m = last.set_index("employee_id")["kpi_tardanzas"].dropna()
+        late[form] = spearmanr(m, gain.reindex(m.index)).statistic
+    assert late["room"] > 0.3  # the more late arrivals, the more to gain
+    assert late["best"] < -0.2  # the punctual gain most
+    assert late["best"] < late["even"] < late["room"]
+    with pytest.raises(ValueError):
+        generate_alt(40, 3, 1, shape="kpi", kpi_form="sometimes", out_dir=tmp_path / "x")
+
+
 def test_observable_ceiling_is_cross_fitted(tmp_path):
     """The reference learns the true gains from the features, but never scores a person
     with a model that saw them: on truth shuffled across people (nothing the features can

@@ -18,7 +18,9 @@ from core.effects import (
     adaptive_penalty,
     choose_ridge_scale,
     kpi_columns,
+    kpi_room,
     ridge_draws,
+    room_draws,
     shared_shape_draws,
 )
 from core.features import FeatureBuilder, history_from_dir
@@ -68,10 +70,11 @@ def test_adaptive_ridge_keeps_more_of_a_strong_effect_and_less_of_the_null_ones(
     assert np.mean(null_adaptive) < np.mean(null_common)
 
 
-def _two_programs_one_shape(seed: int):
-    """KPI-channel rows: the completers of eight programs, two of which help people below
-    the norm in proportion to their shortfall (one taken by 900 people, one by 60), the
-    others nothing; noise as large as the larger effect."""
+def _kpi_rows(seed: int, effect):
+    """KPI-channel rows of eight programs' completers (one taken by 900 people, one by 60,
+    the others ~90 each); the first two move the KPI by ``effect(z)`` times 1.0 and 0.8,
+    the others not at all; noise as large as the larger effect. Lower is better here
+    (late arrivals): the room to improve is the level above the best tenth's."""
     rng = np.random.default_rng(seed)
     nb, n_prog = KPI_BASIS, 8
     prog = rng.choice(n_prog, 1500, p=[0.6, 0.04] + [0.06] * 6)
@@ -81,9 +84,18 @@ def _two_programs_one_shape(seed: int):
     A[:, :nb] = B
     for i in range(n_prog):
         A[prog == i, nb * (1 + i):nb * (2 + i)] = B[prog == i]
+    took = (prog[:, None] == np.arange(n_prog)[None, :]).astype(float)
     size = np.r_[1.0, 0.8, np.zeros(n_prog - 2)]
-    y = size[prog] * np.maximum(-z, 0.0) + rng.normal(0.0, 1.0, len(prog))
-    return A, y, np.arange(len(prog)), nb, n_prog, size
+    y = -size[prog] * effect(z) + rng.normal(0.0, 1.0, len(prog))
+    at = float(np.quantile(-z, 0.9))
+    return A, B, took, y, np.arange(len(prog)), z, at, size
+
+
+def _two_programs_one_shape(seed: int):
+    """KPI-channel rows of eight programs, two of which help people below the norm in
+    proportion to their shortfall (:func:`_kpi_rows`)."""
+    A, _B, took, y, grp, _z, _at, size = _kpi_rows(seed, lambda z: -np.maximum(-z, 0.0))
+    return A, y, grp, KPI_BASIS, took.shape[1], size
 
 
 def test_a_shared_shape_learns_who_gains_from_a_course_few_people_took():
@@ -114,6 +126,46 @@ def test_a_shared_shape_learns_who_gains_from_a_course_few_people_took():
         wins += err_shared[-1] < err_additive[-1]
     assert wins >= 4, (err_shared, err_additive)
     assert np.mean(err_shared) < np.mean(err_additive)
+
+
+def test_the_room_fit_learns_who_gains_where_gains_follow_the_room_to_improve():
+    """Where a course cuts late arrivals in proportion to how many a person has (above the
+    best tenth's level), the room fit (one size per course) gets the course 60 people
+    took closer to the truth along the level than the additive fit, and predicts better
+    in cross-validation (so the KPI model uses it). Five seeds."""
+    grid = np.linspace(-2.0, 2.0, 41)
+    wins = 0
+    for seed in range(5):
+        A, B, took, y, grp, z, at, size = _kpi_rows(seed, lambda z: np.maximum(z + 1.0, 0))
+        assert kpi_room(z, at, -1) == approx(np.maximum(at + z, 0.0))
+        assert np.mean(kpi_room(z, at, -1) == 0) == approx(0.1, abs=0.01)
+        pooled, amp, err_room = room_draws(B, kpi_room(z, at, -1), took, y, grp, 3, seed)
+        assert pooled.shape == (3, B.shape[1]) and amp.shape == (3, took.shape[1])
+        nb = B.shape[1]
+        pen = np.r_[np.full(nb, 1.0), np.full(A.shape[1] - nb, 10.0)]
+        pen, err_add = adaptive_penalty(A, y, grp, pen, pen > 1.0, seed, KPI_SCALES)
+        additive = ridge_draws(A, y, grp, pen, 1, seed)[0]
+        Bg = _kpi_basis(grid)
+        truth = -size[1] * np.maximum(grid + 1.0, 0)
+        small_room = Bg @ pooled[0] + amp[0, 1] * kpi_room(grid, at, -1)
+        small_add = Bg @ (additive[:nb] + additive[2 * nb:3 * nb])
+        better = np.mean((small_room - truth) ** 2) < np.mean((small_add - truth) ** 2)
+        wins += better and err_room < err_add
+    assert wins >= 4
+
+
+def test_the_room_fit_is_not_chosen_where_everyone_gains_alike():
+    """Where a course moves everyone's KPI by the same amount, whatever their level, the
+    room fit (no effect for the best tenth, more for the worst) predicts worse in
+    cross-validation than the additive fit, so the KPI model keeps the additive and
+    shared-shape fits: the room to improve is a form the data must show, not assumed."""
+    for seed in range(5):
+        A, B, took, y, grp, z, at, _size = _kpi_rows(seed, lambda z: np.ones_like(z))
+        _pooled, _amp, err_room = room_draws(B, kpi_room(z, at, -1), took, y, grp, 1, seed)
+        nb = B.shape[1]
+        pen = np.r_[np.full(nb, 1.0), np.full(A.shape[1] - nb, 10.0)]
+        _pen, err_add = adaptive_penalty(A, y, grp, pen, pen > 1.0, seed, KPI_SCALES)
+        assert err_room > err_add, seed
 
 
 def test_kpi_channel_finds_the_program_that_moves_a_kpi(tmp_path):
