@@ -790,8 +790,9 @@ class KPIGainModel:
             A = np.zeros((len(rows), self.n_coef_))
             B = _kpi_basis(self._z(Xr, k))
             A[:, :nb] = B
-            for p, i in self.program_index_.items():
-                m = pnl.took(p)[rows]
+            took = np.column_stack([pnl.took(p)[rows] for p in self.programs_])
+            for i in range(len(self.programs_)):
+                m = took[:, i]
                 A[m, nb * (1 + i):nb * (2 + i)] += B[m]
             grp = pnl.employee_id[rows]
             pen, err = adaptive_penalty(A, y, grp, base_pen, is_dev, self.random_state,
@@ -801,10 +802,8 @@ class KPIGainModel:
                 return k, None, gain, {"additive": err}
             errors = {"additive": err}
             if k in self.room_at_:
-                took = np.column_stack([pnl.took(p)[rows] for p in self.programs_]
-                                       ).astype(float)
                 room = kpi_room(self._z(Xr, k), self.room_at_[k], self.direction_[k])
-                pooled, amp, errors["room"] = room_draws(B, room, took, y, grp,
+                pooled, amp, errors["room"] = room_draws(B, room, took.astype(float), y, grp,
                                                          self.n_draws, self.random_state)
                 if errors["room"] <= err:
                     coef = np.zeros((len(pooled), self.n_coef_))

@@ -226,8 +226,7 @@ class FeatureBuilder:
         roles = perf["employee_id"].map(emp["job_role"]) if "job_role" in emp else None
         targets = (self.targets_.reindex(roles.to_numpy()).reset_index(drop=True)
                    if roles is not None and len(self.targets_) else None)
-        shares = (gap_shares(self.targets_, roles).set_axis(perf.index)
-                  if targets is not None else None)
+        shares = row_shares(targets) if targets is not None else None
         gap_total = pd.Series(0.0, index=perf.index)
         for s in self.skills_:
             col = SKILL_PREFIX + s
@@ -315,11 +314,17 @@ class FeatureBuilder:
 def gap_shares(targets: pd.DataFrame, roles) -> pd.DataFrame:
     """Each skill's weight in ``gap_weighted`` for people in ``roles`` (one row each): the
     role's target levels scaled to sum to 1 (all 0 for a role without targets)."""
-    w = targets.reindex(np.asarray(roles)).fillna(0.0)
+    return row_shares(targets.reindex(np.asarray(roles))).reset_index(drop=True)
+
+
+def row_shares(row_targets: pd.DataFrame) -> pd.DataFrame:
+    """:func:`gap_shares` of target levels already laid out one row per person (the
+    result keeps their index)."""
+    w = row_targets.fillna(0.0)
     total = w.sum(axis=1).to_numpy()[:, None]
     return pd.DataFrame(np.divide(w.to_numpy(dtype=float), total,
                                   out=np.zeros(w.shape), where=total > 0),
-                        columns=w.columns)
+                        index=w.index, columns=w.columns)
 
 
 def shift_skills(X: pd.DataFrame, deltas: dict[str, np.ndarray | float],
