@@ -22,6 +22,7 @@ from core.effects import (
     ridge_draws,
     room_draws,
     shared_shape_draws,
+    stacking_weight,
 )
 from core.features import FeatureBuilder, history_from_dir
 from core.recommend import latest_rows
@@ -131,41 +132,60 @@ def test_a_shared_shape_learns_who_gains_from_a_course_few_people_took():
 def test_the_room_fit_learns_who_gains_where_gains_follow_the_room_to_improve():
     """Where a course cuts late arrivals in proportion to how many a person has (above the
     best tenth's level), the room fit (one size per course) gets the course 60 people
-    took closer to the truth along the level than the additive fit, and predicts better
-    in cross-validation (so the KPI model uses it). Five seeds."""
+    took closer to the truth along the level than the additive fit, and its out-of-fold
+    predictions earn it most of the stacked mix (so the KPI model leans on it). Five
+    seeds."""
     grid = np.linspace(-2.0, 2.0, 41)
     wins = 0
     for seed in range(5):
         A, B, took, y, grp, z, at, size = _kpi_rows(seed, lambda z: np.maximum(z + 1.0, 0))
         assert kpi_room(z, at, -1) == approx(np.maximum(at + z, 0.0))
         assert np.mean(kpi_room(z, at, -1) == 0) == approx(0.1, abs=0.01)
-        pooled, amp, err_room = room_draws(B, kpi_room(z, at, -1), took, y, grp, 3, seed)
+        pooled, amp, err_room, oof_room = room_draws(B, kpi_room(z, at, -1), took, y, grp,
+                                                     3, seed)
         assert pooled.shape == (3, B.shape[1]) and amp.shape == (3, took.shape[1])
+        assert np.sum((y - oof_room) ** 2) == approx(err_room)
         nb = B.shape[1]
         pen = np.r_[np.full(nb, 1.0), np.full(A.shape[1] - nb, 10.0)]
-        pen, err_add = adaptive_penalty(A, y, grp, pen, pen > 1.0, seed, KPI_SCALES)
+        pen, _err_add, oof_add = adaptive_penalty(A, y, grp, pen, pen > 1.0, seed,
+                                                  KPI_SCALES, return_oof=True)
         additive = ridge_draws(A, y, grp, pen, 1, seed)[0]
         Bg = _kpi_basis(grid)
         truth = -size[1] * np.maximum(grid + 1.0, 0)
         small_room = Bg @ pooled[0] + amp[0, 1] * kpi_room(grid, at, -1)
         small_add = Bg @ (additive[:nb] + additive[2 * nb:3 * nb])
         better = np.mean((small_room - truth) ** 2) < np.mean((small_add - truth) ** 2)
-        wins += better and err_room < err_add
+        wins += better and stacking_weight(y, oof_add, oof_room) > 0.5
     assert wins >= 4
 
 
-def test_the_room_fit_is_not_chosen_where_everyone_gains_alike():
+def test_the_room_fit_gets_little_weight_where_everyone_gains_alike():
     """Where a course moves everyone's KPI by the same amount, whatever their level, the
-    room fit (no effect for the best tenth, more for the worst) predicts worse in
-    cross-validation than the additive fit, so the KPI model keeps the additive and
-    shared-shape fits: the room to improve is a form the data must show, not assumed."""
+    room fit (no effect for the best tenth, more for the worst) predicts worse out of fold
+    than the additive fit, and the stacked mix gives it under a third: the room to improve
+    is a form the data must show, not assumed."""
     for seed in range(5):
         A, B, took, y, grp, z, at, _size = _kpi_rows(seed, lambda z: np.ones_like(z))
-        _pooled, _amp, err_room = room_draws(B, kpi_room(z, at, -1), took, y, grp, 1, seed)
+        *_fit, err_room, oof_room = room_draws(B, kpi_room(z, at, -1), took, y, grp, 1,
+                                               seed)
         nb = B.shape[1]
         pen = np.r_[np.full(nb, 1.0), np.full(A.shape[1] - nb, 10.0)]
-        _pen, err_add = adaptive_penalty(A, y, grp, pen, pen > 1.0, seed, KPI_SCALES)
+        _pen, err_add, oof_add = adaptive_penalty(A, y, grp, pen, pen > 1.0, seed,
+                                                  KPI_SCALES, return_oof=True)
         assert err_room > err_add, seed
+        assert stacking_weight(y, oof_add, oof_room) < 1 / 3, seed
+
+
+def test_stacking_weight_finds_the_mix_of_two_predictions():
+    """The weight recovers a known mix of two predictions, and stays within [0, 1]."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(500), rng.standard_normal(500)
+    y = 0.3 * a + 0.7 * b + 0.05 * rng.standard_normal(500)
+    assert stacking_weight(y, a, b) == approx(0.7, abs=0.02)
+    assert stacking_weight(y, b, a) == approx(0.3, abs=0.02)
+    assert stacking_weight(b + 2 * (b - a), a, b) == 1.0
+    assert stacking_weight(a - (b - a), a, b) == 0.0
+    assert stacking_weight(y, a, a) == 0.5
 
 
 def test_kpi_channel_finds_the_program_that_moves_a_kpi(tmp_path):
