@@ -507,7 +507,7 @@ ADAPTIVE_SCALES = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 
 def adaptive_penalty(A, y: np.ndarray, groups: np.ndarray, base_pen: np.ndarray,
                      is_dev: np.ndarray, seed: int, scales=RIDGE_SCALES,
-                     return_oof: bool = False):
+                     return_oof: bool = False) -> tuple:
     """Per-coefficient ridge penalties that shrink weak deviations more than strong ones.
 
     One ridge penalty for every deviation shrinks a program with a large, clear effect as
@@ -736,8 +736,10 @@ class KPIGainModel:
     (:func:`kpi_room`: the distance of their level from the one the best tenth reach,
     ``room_at_``), with what any training goes with left free. The coefficients are
     ``w`` times the room fit plus ``1 - w`` times the free form, ``w``
-    (``room_weight_``) the share of the room fit's out-of-fold predictions in the mix of
-    the two that predicts the completers' KPI change best (:func:`stacking_weight`;
+    (``room_weight_``) the share of the room fit's out-of-fold predictions in the mix
+    with the additive fit's that predicts the completers' KPI change best (the additive
+    fit stands for the free form there: the shared-shape half is not cross-validated;
+    :func:`stacking_weight`;
     ``cv_error_``: KPI -> each form's cross-validated error; ``room_``: KPI -> the sizes
     times ``w``, per draw). Over 16 independent KPI-driven organizations the room fit,
     used alone where it predicted no worse, added 35.1 points of policy value; the
@@ -835,8 +837,8 @@ class KPIGainModel:
             additive = ridge_draws(A, y, grp, pen, self.n_draws, self.random_state)
             shared, shape = shared_shape_draws(A, y, grp, nb, len(self.programs_),
                                                self.n_draws, self.random_state)
-            s = KPI_SHARED_SHAPE_WEIGHT
-            coef = s * shared + (1 - s) * additive
+            share = KPI_SHARED_SHAPE_WEIGHT
+            coef = share * shared + (1 - share) * additive
             if w > 0.0:
                 return k, ((1 - w) * coef + w * room_fit, shape, w * amp), gain, errors, w
             return k, (coef, shape, None), gain, errors, w
