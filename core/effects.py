@@ -739,12 +739,11 @@ class KPIGainModel:
     (``room_weight_``) the share of the room fit's out-of-fold predictions in the mix
     with the additive fit's that predicts the completers' KPI change best (the additive
     fit stands for the free form there: the shared-shape half is not cross-validated;
-    :func:`stacking_weight`;
-    ``cv_error_``: KPI -> each form's cross-validated error; ``room_``: KPI -> the sizes
-    times ``w``, per draw). Over 16 independent KPI-driven organizations the room fit,
-    used alone where it predicted no worse, added 35.1 points of policy value; the
-    stacked mix instead of that choice +13.3 more on them and +4.1 on six generated
-    afterwards, -3.7 over ten whose courses move everyone alike or the best most.
+    :func:`stacking_weight`; ``cv_error_``: KPI -> each form's cross-validated error;
+    ``room_``: KPI -> the sizes times ``w``, per draw). Over 16 independent KPI-driven
+    organizations the room fit, used alone where it predicted no worse, added 35.1 points
+    of policy value; the stacked mix instead of that choice +13.3 more on them and +4.1
+    on six generated afterwards, -3.7 over ten whose courses move everyone alike or the best most.
     Always using the room fit scored +31.9 on ten KPI-driven ones but lost 25 and 72
     points on three of the latter kinds each. The free form is the mean
     (:data:`KPI_SHARED_SHAPE_WEIGHT`) of the additive fit and of one in which all
@@ -847,10 +846,10 @@ class KPIGainModel:
                                                         for k in self.kpis_]):
             self.cv_gain_[k] = float(gain)
             self.cv_error_[k] = errors
-            if fitted is not None and k in self.room_at_:
-                self.room_weight_[k] = w
             if fitted is not None:
                 self.coef_[k], shape, room = fitted
+                if k in self.room_at_:
+                    self.room_weight_[k] = w
                 if shape is not None:
                     self.shape_[k] = shape
                 if room is not None:
