@@ -26,6 +26,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from scipy.stats import loguniform
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import ParameterSampler
@@ -608,17 +609,22 @@ class FoldData:
     y_train: np.ndarray
     y_valid: np.ndarray
     name: str = ""
+    init_valid: np.ndarray | None = None  # log-odds the trees start from (a linear base)
 
     @classmethod
     def build(cls, X: pd.DataFrame, y: np.ndarray, tr: np.ndarray, va: np.ndarray,
-              categorical: list[str], name: str = "") -> FoldData:
+              categorical: list[str], name: str = "",
+              init_score: tuple[np.ndarray, np.ndarray] | None = None) -> FoldData:
+        """``init_score``: (train, valid) raw scores boosting starts from (binary only)."""
         y = np.asarray(y, dtype=float)
+        init_tr, init_va = init_score if init_score is not None else (None, None)
         train = lgb.Dataset(X.iloc[tr], y[tr], categorical_feature=categorical,
-                            params=dict(_DATASET_PARAMS), free_raw_data=False).construct()
+                            params=dict(_DATASET_PARAMS), free_raw_data=False,
+                            init_score=init_tr).construct()
         valid = lgb.Dataset(X.iloc[va], y[va], reference=train,
                             categorical_feature=categorical, params=dict(_DATASET_PARAMS),
-                            free_raw_data=False).construct()
-        return cls(train, valid, X.iloc[va], y[tr], y[va], name)
+                            free_raw_data=False, init_score=init_va).construct()
+        return cls(train, valid, X.iloc[va], y[tr], y[va], name, init_va)
 
 
 def fit_early_stopped(params: dict, objective: str, metric: str, fold: FoldData, *,
@@ -634,6 +640,9 @@ def fit_early_stopped(params: dict, objective: str, metric: str, fold: FoldData,
                         num_boost_round=max_rounds, valid_sets=[fold.valid],
                         callbacks=[lgb.early_stopping(stopping_rounds, verbose=False)])
     best = booster.best_iteration or booster.current_iteration()
+    if fold.init_valid is not None:  # predict() leaves the start score out
+        raw = booster.predict(fold.X_valid, num_iteration=best, raw_score=True)
+        return int(best), expit(raw + fold.init_valid)
     return int(best), booster.predict(fold.X_valid, num_iteration=best)
 
 

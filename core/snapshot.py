@@ -5,8 +5,10 @@ The frame of a snapshot is the same whether it comes from the store or straight 
 the employee fields ``department``, ``location``, ``job_role``, the mapped features
 ``f_<name>`` and ``outcome`` (text, as uploaded). :func:`snapshot_xy` turns it into model
 inputs; :class:`SnapshotModel` is a class-weighted LightGBM binary model with native
-categoricals; :func:`train_snapshot_model` tunes it within a time budget with stratified
-folds and measures it on a stratified 20% hold-out with a fixed seed.
+categoricals, optionally boosted from a linear base (:mod:`core.linear_base`);
+:func:`train_snapshot_model` tunes it within a time budget with stratified folds (on files
+under ``LARGE_ROWS`` rows weighing trees alone against trees on a linear base) and
+measures it on a stratified 20% hold-out with a fixed seed.
 
 Names, e-mails, birth year and gender never become features (the last two are kept only for
 the fairness audit), nor do identifier-like text columns.
@@ -22,10 +24,12 @@ from pathlib import Path
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 
 from core import lgb_safe
 from core.ingest.mapping import feature_name, strip_accents
+from core.linear_base import LinearBase
 from core.model import (
     DEFAULT_PARAMS,
     DEFAULT_ROUNDS,
@@ -55,6 +59,11 @@ OUTCOME = "outcome"
 FEATURE_PREFIX = "f_"
 EMPLOYEE_FEATURES = ("department", "location", "job_role")
 FRAME_COLUMNS = ("employee_id", *EMPLOYEE_FEATURES)
+# Linear base (core.linear_base): the C of its L2-logistic fit, or None for trees alone.
+LINEAR_CHOICES: tuple[float | None, ...] = (None, None, 0.03, 0.3)
+# The first linear candidate: a fairly strong base with small, slow trees on top.
+LINEAR_DEFAULTS: dict = {"linear": 0.1, "learning_rate": 0.05, "max_depth": 3,
+                         "num_leaves": 7, "min_data_in_leaf": 20}
 HOLDOUT_FRACTION = 0.2
 HOLDOUT_SEED = 20240  # fixed: the same rows are held out on every run and every machine
 POSITIVE_TOKENS = ("1", "yes", "y", "si", "true", "verdadero", "positive", "positivo")
@@ -311,16 +320,19 @@ class SnapshotModel:
     """
 
     def __init__(self, *, params: dict | None = None, n_rounds: int = DEFAULT_ROUNDS,
-                 weight_power: float = 1.0, random_state: int = 0):
+                 weight_power: float = 1.0, random_state: int = 0,
+                 linear_c: float | None = None):
         self.params = params
         self.n_rounds = n_rounds
         self.weight_power = weight_power
         self.random_state = random_state
+        self.linear_c = linear_c
 
     def get_params(self) -> dict:
         return {"params": self.params, "n_rounds": int(self.n_rounds),
                 "weight_power": float(self.weight_power),
-                "random_state": int(self.random_state)}
+                "random_state": int(self.random_state),
+                "linear_c": None if self.linear_c is None else float(self.linear_c)}
 
     def fit(self, X: pd.DataFrame, y, *, categorical: list[str] | None = None
             ) -> SnapshotModel:
@@ -340,8 +352,14 @@ class SnapshotModel:
         Xa = self._align(X)
         params = {**DEFAULT_PARAMS, **(self.params or {}), "objective": "binary",
                   "seed": self.random_state}
-        data = lgb.Dataset(Xa, y.to_numpy(), weight=class_weights(y.to_numpy(),
-                                                                  self.weight_power),
+        weight = class_weights(y.to_numpy(), self.weight_power)
+        self.linear_ = None
+        init = None
+        if self.linear_c is not None:
+            self.linear_ = LinearBase(C=self.linear_c).fit(
+                Xa, y.to_numpy(), weight=weight, categorical=self.categorical_)
+            init = self.linear_.decision(Xa)
+        data = lgb.Dataset(Xa, y.to_numpy(), weight=weight, init_score=init,
                            categorical_feature=self.categorical_, free_raw_data=False)
         self.booster_ = lgb.train(params, data, num_boost_round=self.n_rounds)
         self.classes_ = np.array([0, 1])
@@ -362,7 +380,11 @@ class SnapshotModel:
 
     def predict_positive(self, X: pd.DataFrame) -> np.ndarray:
         """Probability of the positive class (class-weighted model: a score, not a rate)."""
-        return lgb_safe.predict(self.booster_, self._align(X))
+        Xa = self._align(X)
+        if getattr(self, "linear_", None) is None:
+            return lgb_safe.predict(self.booster_, Xa)
+        raw = lgb_safe.predict(self.booster_, Xa, raw_score=True)
+        return expit(raw + self.linear_.decision(Xa))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         p = self.predict_positive(X)
@@ -378,7 +400,13 @@ class SnapshotModel:
         ``which`` is accepted for the same call as :class:`core.model.RatingModel`; a
         snapshot model has a single output.
         """
-        return lgb_safe.predict(self.booster_, self._align(X), pred_contrib=True)
+        Xa = self._align(X)
+        out = lgb_safe.predict(self.booster_, Xa, pred_contrib=True)
+        if getattr(self, "linear_", None) is not None:
+            out = np.array(out, dtype=float)
+            out[:, :-1] += self.linear_.contributions(Xa)
+            out[:, -1] += self.linear_.base_value()
+        return out
 
     def to_text(self) -> str:
         booster = self.booster_.model_to_string()
@@ -389,6 +417,7 @@ class SnapshotModel:
             "threshold": getattr(self, "threshold_", None),
             "positive_label": getattr(self, "positive_label_", None),
             "target": getattr(self, "target_", None),
+            "linear": None if getattr(self, "linear_", None) is None else self.linear_.to_dict(),
             "sha256": text_digest(booster),
         }, ensure_ascii=False)
         return _SEP.join([header, booster])
@@ -403,7 +432,7 @@ class SnapshotModel:
             h = json.loads(parts[0])
             model = cls(params=h.get("params"), n_rounds=h.get("n_rounds", DEFAULT_ROUNDS),
                         weight_power=h.get("weight_power", 1.0),
-                        random_state=h.get("random_state", 0))
+                        random_state=h.get("random_state", 0), linear_c=h.get("linear_c"))
             model.feature_names_ = list(h["feature_names"])
             model.categorical_ = list(h["categorical"])
             model.categories_ = dict(h["categories"])
@@ -412,6 +441,9 @@ class SnapshotModel:
                 model.threshold_ = float(h["threshold"])
             model.positive_label_ = h.get("positive_label")
             model.target_ = h.get("target")
+            model.linear_ = LinearBase.from_dict(h["linear"]) if h.get("linear") else None
+            if model.linear_ is not None and model.linear_.features_ != model.feature_names_:
+                raise ValueError("linear base features differ from the model's")
             digest = h.get("sha256")
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"stored model header does not load: {exc}") from exc
@@ -440,6 +472,23 @@ def _class_check(y: pd.Series, target: str | None) -> None:
               f"negativos; se necesitan al menos {MIN_CLASS} de cada uno.",
               f"Too few examples of one class in '{name}': {pos} positive and {neg} "
               f"negative; at least {MIN_CLASS} of each are needed.")
+
+
+def snapshot_configs(random_state: int, *, linear: bool = True) -> list[dict]:
+    """Tuning candidates: trees alone, then trees boosted from a linear base, then random.
+
+    Each random configuration draws whether it starts from a linear base (and its strength)
+    from :data:`LINEAR_CHOICES`, so tuning weighs both by cross-validated AUC. ``linear``
+    False: trees alone (large files, where trees lose nothing and the linear fits cost time).
+    """
+    base = candidate_configs(random_state)
+    if not linear:
+        return base
+    rng = np.random.default_rng(random_state)
+    first = [dict(base[0]), {**base[0], **LINEAR_DEFAULTS}]
+    rest = [{**c, "linear": LINEAR_CHOICES[int(rng.integers(len(LINEAR_CHOICES)))]}
+            for c in base[1:]]
+    return [*first, *rest]
 
 
 def train_snapshot_model(frame: pd.DataFrame, *, budget_seconds: float = 30,
@@ -475,16 +524,37 @@ def train_snapshot_model(frame: pd.DataFrame, *, budget_seconds: float = 30,
     folds = [FoldData.build(X_tr, ytr, a, b, categorical, str(i))
              for i, (a, b) in enumerate(splits)]
 
+    linear_folds: dict[tuple[float, float], list[FoldData]] = {}
+
+    def folds_for(cfg: dict) -> list[FoldData]:
+        """The folds a configuration boosts on: plain, or from a linear base of each fold."""
+        c = cfg.get("linear")
+        if c is None:
+            return folds
+        key = (float(c), float(cfg["weight_power"]))
+        if key not in linear_folds:
+            built = []
+            for i, (a, b) in enumerate(splits):
+                base = LinearBase(C=key[0]).fit(
+                    X_tr.iloc[a], ytr[a], weight=class_weights(ytr[a], key[1]),
+                    categorical=categorical)
+                built.append(FoldData.build(
+                    X_tr, ytr, a, b, categorical, str(i),
+                    init_score=(base.decision(X_tr.iloc[a]), base.decision(X_tr.iloc[b]))))
+            linear_folds[key] = built
+        return linear_folds[key]
+
     def evaluate(cfg: dict) -> Trial:
         t0 = time.perf_counter()
         params = lgb_params(cfg, random_state=random_state)
         power = float(cfg["weight_power"])
+        use = folds_for(cfg)
         res = fit_folds(lambda f: fit_early_stopped(params, "binary", "auc", f,
-                                                    weight_power=power), folds)
-        aucs = [safe_auc(f.y_valid, p) for f, (_, p) in zip(folds, res, strict=True)]
+                                                    weight_power=power), use)
+        aucs = [safe_auc(f.y_valid, p) for f, (_, p) in zip(use, res, strict=True)]
         return Trial(config=cfg, scores={"auc": float(np.nanmean(aucs))},
                      rounds={"auc": final_rounds([it for it, _ in res])},
-                     oof={"auc": (np.concatenate([f.y_valid for f in folds]),
+                     oof={"auc": (np.concatenate([f.y_valid for f in use]),
                                   np.concatenate([p for _, p in res]))},
                      seconds=time.perf_counter() - t0)
 
@@ -494,7 +564,7 @@ def train_snapshot_model(frame: pd.DataFrame, *, budget_seconds: float = 30,
         # Two final fits run side by side: about one fit on all rows.
         return 1.3 * per_task * (y.notna().sum() / max(fold_rows, 1.0))
 
-    configs = candidate_configs(random_state)
+    configs = snapshot_configs(random_state, linear=len(ytr) < LARGE_ROWS)
     if max_trials is not None:
         configs = configs[:max(1, max_trials)]
     trials = run_tuning(evaluate, configs, deadline=deadline, reserve=reserve)
@@ -503,7 +573,7 @@ def train_snapshot_model(frame: pd.DataFrame, *, budget_seconds: float = 30,
     threshold = best_threshold(*best.oof["auc"])
     recipe = {"params": params, "n_rounds": best.rounds["auc"],
               "weight_power": float(best.config["weight_power"]),
-              "random_state": int(random_state)}
+              "random_state": int(random_state), "linear_c": best.config.get("linear")}
     labelled = y.notna().to_numpy()
     with ThreadPoolExecutor(max_workers=2) as pool:  # one core each
         hold = pool.submit(lambda: SnapshotModel(**recipe).fit(

@@ -248,6 +248,19 @@ def _build_synonyms() -> dict[str, list[tuple[str, float]]]:
 
 SYNONYMS = _build_synonyms()
 
+# A name that holds one of a canonical column's words *and* a measure word is a measure of
+# that thing, not the thing: ``YearsWithCurrManager`` is not a manager id, ``AnosEnElPuesto``
+# not a role. Such partial matches only count for numeric canonical columns.
+_MEASURE_WORDS = frozenset({
+    "years", "year", "anos", "anios", "ano", "anio", "months", "meses", "weeks", "semanas",
+    "days", "dias", "hours", "horas", "count", "cantidad", "total", "percent", "porcentaje",
+    "pct", "since", "desde", "rate", "tasa", "average", "avg", "promedio", "ratio", "distance",
+    "distancia", "tiempo", "time",
+})
+_NUMERIC_CANONICAL = frozenset(
+    c.name for spec in KINDS.values() for c in spec if c.dtype in ("int", "float")
+)
+
 # --------------------------------------------------------------------------- values
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "n.a.", "nan", "null", "none", "-", "--", "#n/a"})
@@ -506,10 +519,13 @@ def _name_score(norm: str, canonical: str) -> float:
     """How well a normalised user column name matches a canonical column, 0..1."""
     best = 0.0
     name_tokens = norm.split("_")
+    measure = canonical not in _NUMERIC_CANONICAL and not _MEASURE_WORDS.isdisjoint(name_tokens)
     for syn, weight in SYNONYMS.get(canonical, []):
         if norm == syn:
             return max(best, weight)
         syn_tokens = syn.split("_")
+        if measure and _MEASURE_WORDS.isdisjoint(syn_tokens):
+            continue
         if len(syn) >= 3 and _tokens_contain(name_tokens, syn_tokens):
             share = len(syn_tokens) / len(name_tokens)
             best = max(best, weight * (0.55 + 0.3 * share))

@@ -649,6 +649,34 @@ def _warnings(kind: str, typed: pd.DataFrame, users: dict[str, str], file: str) 
 
 # --------------------------------------------------------------------------- validate
 
+ROW_ID_COLUMN = "ID (fila)"  # the column a snapshot without employee ids gets
+ROW_ID_PREFIX = "F"
+
+
+def _row_ids(frame: pd.DataFrame, file: str, issues: list[Issue]
+             ) -> tuple[pd.DataFrame, Spec, str]:
+    """Ids from the spreadsheet row (F2, F3, ...) for a snapshot file that has none.
+
+    Many public HR files (one row per person, an outcome to learn) carry no employee id;
+    training does not need one, so the row stands in for it and the user is told.
+    """
+    name = ROW_ID_COLUMN
+    while name in frame.columns:
+        name += "_"
+    frame = frame.assign(**{name: [f"{ROW_ID_PREFIX}{int(r)}" for r in frame.index]})
+    issues.append(Issue(
+        file, None, None, "row_ids",
+        "El archivo no tiene una columna de ID de empleado: cada fila recibe como ID su "
+        f"número de fila ({ROW_ID_PREFIX}2, {ROW_ID_PREFIX}3, ...). Sirve para entrenar; para "
+        "ver planes por persona, agregue una columna de ID.",
+        "The file has no employee id column: each row gets its row number as id "
+        f"({ROW_ID_PREFIX}2, {ROW_ID_PREFIX}3, ...). That is enough to train; to see plans per "
+        "person, add an id column.",
+        "warning",
+    ))
+    spec = next(c for c in EMPLOYEES if c.name == "employee_id")
+    return frame, spec, name
+
 
 def validate(
     frame: pd.DataFrame, mapping: Mapping, file_name: str, decimal: str = "."
@@ -716,6 +744,9 @@ def validate(
             continue
         specs[canon], users[canon] = spec, user
 
+    if kind == SNAPSHOT and "employee_id" not in specs and mapping.user_column(
+            "employee_id") is None:
+        frame, specs["employee_id"], users["employee_id"] = _row_ids(frame, file, issues)
     for canon in _required(kind):
         if canon in specs:
             continue

@@ -192,6 +192,26 @@ def test_snapshot_proposes_target_and_explicit_kind_wins():
     assert propose_mapping(frame, kind="employees").kind == "employees"
 
 
+def test_a_measure_of_a_thing_is_not_the_thing():
+    # IBM's public attrition file: YearsWithCurrManager counts years, it is no manager id
+    frame = text_frame({
+        "EmployeeNumber": ["1", "2", "4"], "YearsWithCurrManager": ["5", "7", "0"],
+        "YearsInCurrentRole": ["4", "7", "0"], "Attrition": ["Yes", "No", "Yes"],
+        "JobRole": ["Sales Executive", "Research Scientist", "Laboratory Technician"],
+    })
+    m = propose_mapping(frame, kind=SNAPSHOT, target="Attrition")
+    assert m.columns["EmployeeNumber"] == "employee_id"
+    assert m.columns["YearsWithCurrManager"] == "f_years_with_curr_manager"
+    assert m.columns["YearsInCurrentRole"] == "f_years_in_current_role"
+    assert m.columns["JobRole"] == "job_role"
+    emp = propose_mapping(text_frame({"codigo": ["1", "2"], "anos_con_jefe": ["3", "1"]}),
+                          kind="employees")
+    assert emp.columns == {"codigo": "employee_id"}
+    boss = propose_mapping(text_frame({"codigo": ["1", "2"], "codigo_jefe": ["2", None]}),
+                           kind="employees")
+    assert boss.columns == {"codigo": "employee_id", "codigo_jefe": "manager_id"}
+
+
 def test_override():
     m = propose_mapping(empty(["Código", "Área", "Equipo", "Jefe"]), kind="employees")
     edited = apply_override(m, {"Jefe": None, "Área": "team"})

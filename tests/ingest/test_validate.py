@@ -352,3 +352,19 @@ def test_reader_string_dtype_input():
     assert v.ok and v.kind == "employees"
     assert v.frame["employee_id"].tolist() == ["00123", "00124", "00125"]
     assert list(v.frame.index) == [2, 3, 4]
+
+
+def test_snapshot_without_ids_uses_row_numbers():
+    data = {"satisfaccion": ["0.4", "0.9", "0.1", "0.7"], "area": ["TI", "TI", "RR.HH.", "TI"],
+            "renuncio": ["1", "0", "1", "0"]}
+    v = run(data, SNAPSHOT, target="renuncio")
+    assert v.ok, [i.message_en for i in v.issues]
+    assert list(v.frame["employee_id"]) == ["F2", "F3", "F4", "F5"]
+    note = only(v, "row_ids")
+    assert note.severity == "warning" and "F2" in note.message_es and "F2" in note.message_en
+    # a mapped id column that is not in the file is still an error, not replaced
+    absent = validate(text_frame({"x": ["1", "2"], "sale": ["0", "1"]}),
+                      Mapping(SNAPSHOT, {"codigo": "employee_id", "x": "f_x", "sale": "outcome"},
+                              {}, target="sale"), "s.csv")
+    assert only(absent, "mapped_column_absent").column == "codigo"
+    assert not [i for i in absent.issues if i.code == "row_ids"]
