@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import ROOT, ConfigError
+from core.errors import BilingualError
 
 EXIT_OK, EXIT_ERROR, EXIT_REJECTED = 0, 1, 2
 DEMO_USERS = (
@@ -243,6 +244,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _lookup_message(exc: LookupError, lang: str) -> str:
+    return exc.message(lang) if isinstance(exc, BilingualError) else str(exc)
+
+
 def cmd_recommend(args: argparse.Namespace) -> int:
     from core.plans import compute_plans
 
@@ -251,7 +256,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         _version, recs, ctx = compute_plans(engine, top_k=args.top, employee_id=args.employee,
                                             estimator=args.estimator)
     except LookupError as exc:
-        raise Rejected({"message": str(exc)}) from exc
+        raise Rejected({"message": _lookup_message(exc, args.lang)}) from exc
     if args.employee and recs.empty:
         raise Rejected({"message": f"no plan for employee {args.employee}"})
     out = []
@@ -282,7 +287,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     try:
         _version, recs, _ctx = compute_plans(engine, top_k=50, employee_id=args.employee_id)
     except LookupError as exc:
-        raise Rejected({"message": str(exc)}) from exc
+        raise Rejected({"message": _lookup_message(exc, args.lang)}) from exc
     hit = recs[recs["program_id"] == args.program_id]
     if hit.empty:
         raise Rejected({"message": f"{args.program_id} is not a candidate for "

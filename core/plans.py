@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.access import may_see_employee
 from core.contract import period_key
+from core.errors import BilingualError
 from core.models import (
     Employee,
     JobRoleTarget,
@@ -161,6 +162,10 @@ def programs_for_reasons(history, rec=None) -> dict[str, dict]:
     return programs
 
 
+class NoPlans(BilingualError, LookupError):
+    """Plans cannot be computed from what the store holds."""
+
+
 def compute_plans(engine, *, top_k: int = 3, employee_id: str | None = None,
                   estimator: str | None = None) -> tuple[int, pd.DataFrame, dict]:
     """Rank programs for everyone (or one person) with the active model; nothing stored.
@@ -175,7 +180,18 @@ def compute_plans(engine, *, top_k: int = 3, employee_id: str | None = None,
 
     active = active_model(engine, "history")
     if active is None:
-        raise LookupError("no active model: train one first (python -m core train)")
+        if active_model(engine, "snapshot") is not None:
+            raise NoPlans(
+                "El modelo activo se entrenó con un archivo de una fila por persona "
+                "(snapshot): predice su resultado, pero los planes de capacitación necesitan "
+                "el historial trimestral (desempeño por trimestre, catálogo de programas y "
+                "registros de capacitación). Suba esos archivos y entrene de nuevo.",
+                "The active model was trained on a one-row-per-person file (snapshot): it "
+                "predicts its outcome, but training plans need the quarterly history "
+                "(performance per quarter, program catalog and training records). Upload "
+                "those files and train again.")
+        raise NoPlans("No hay un modelo activo: entrene uno primero (python -m core train).",
+                      "no active model: train one first (python -m core train)")
     version, model = active
     history = load_history(engine)
     opted = set(history.employees.loc[history.employees["scoring_opt_out"].fillna(False)

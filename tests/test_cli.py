@@ -152,3 +152,24 @@ def test_train_recommend_explain_models_as_the_issue_runs_them(db_url, tmp_path)
     assert code == 0 and [m for m in models["models"] if m["status"] == "active"]
     code, refused = cli(db_url, "explain", person, "NO_SUCH_PROGRAM")
     assert code == 2 and "NO_SUCH_PROGRAM" in refused["message"]
+
+
+def test_snapshot_without_ids_trains_and_recommend_says_why_no_plans(db_url, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    n = 400
+    hours = rng.normal(200, 40, n).round()
+    left = rng.random(n) < 1 / (1 + np.exp(-(hours - 200) / 25))
+    pd.DataFrame({"horas_mensuales": hours, "area": rng.choice(["TI", "Ventas"], n),
+                  "renuncio": left.astype(int)}).to_csv(tmp_path / "rotacion.csv", index=False)
+    code, res = cli(db_url, "ingest", str(tmp_path / "rotacion.csv"), "--kind", "snapshot",
+                    "--target", "renuncio")
+    assert code == 0 and res["status"] == "stored", res
+    assert [w["code"] for w in res["warnings"]] == ["row_ids"]
+    code, trained = cli(db_url, "train", "--budget-seconds", "2")
+    assert code == 0 and trained["kind"] == "snapshot" and trained["metrics"]["auc"] > 0.7
+    code, rec = cli(db_url, "recommend", "--lang", "es")
+    assert code == 2 and rec["status"] == "rejected"
+    assert "snapshot" in rec["message"] and "historial trimestral" in rec["message"]
