@@ -188,6 +188,10 @@ _RATING_WORDS = (
     "puntaje", "rendimiento",
 )
 _YEAR_WORDS = ("year", "ano", "anio", "nacimiento", "birth")
+# A year of some other event is not a birth year (``JoiningYear``, ``año_ingreso``).
+_EVENT_WORDS = ("join", "joining", "joined", "hire", "hired", "ingreso", "contratacion",
+                "alta", "promotion", "promocion", "ascenso", "salida", "exit", "start",
+                "inicio", "last", "ultimo", "graduation", "egreso", "cese", "retiro")
 
 STATUS_SYNONYMS = {
     "completed": (
@@ -587,6 +591,7 @@ def _value_score(canon: str, norm: str, p: _Profile) -> float:
         and 1900 <= p.min
         and (p.max or 0) <= 2020
         and _mentions(norm, _YEAR_WORDS)
+        and not _mentions(norm, _EVENT_WORDS)
     ):
         return 0.85
     if canon == "status" and p.share_status >= 0.9:

@@ -204,6 +204,14 @@ def test_a_measure_of_a_thing_is_not_the_thing():
     assert m.columns["YearsWithCurrManager"] == "f_years_with_curr_manager"
     assert m.columns["YearsInCurrentRole"] == "f_years_in_current_role"
     assert m.columns["JobRole"] == "job_role"
+    # Kaggle's Employee.csv: the year someone joined is not their birth year
+    joined = propose_mapping(text_frame({"JoiningYear": ["2017", "2013"], "Age": ["34", "28"],
+                                         "LeaveOrNot": ["0", "1"]}), kind=SNAPSHOT,
+                             target="LeaveOrNot")
+    assert joined.columns["JoiningYear"] == "f_joining_year"
+    born = propose_mapping(text_frame({"codigo": ["1", "2"], "anio": ["1980", "1992"]}),
+                           kind="employees")
+    assert born.columns["anio"] == "birth_year"
     emp = propose_mapping(text_frame({"codigo": ["1", "2"], "anos_con_jefe": ["3", "1"]}),
                           kind="employees")
     assert emp.columns == {"codigo": "employee_id"}
