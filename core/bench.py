@@ -780,7 +780,8 @@ def run_bench(*, employees: int = 600, quarters: int = 10, seed: int = 42,
               large: tuple[int, int] | None = (5000, 12), include_alt: bool = True,
               include_real: bool = True, budget_seconds: float | None = None,
               alt: tuple[tuple[str, int, int], ...] = DEFAULT_ALT,
-              real_path: str | Path | None = None, top_k: int = TOP_K,
+              real_path: str | Path | None = None, real_target: str = REAL_TARGET,
+              include_synthetic: bool = True, top_k: int = TOP_K,
               progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run the benchmark and return every figure as a JSON-ready dict.
 
@@ -795,7 +796,10 @@ def run_bench(*, employees: int = 600, quarters: int = 10, seed: int = 42,
         employees, quarters; generated with ``seed``).
     include_real
         Also run the real snapshot file (``real_path``, default
-        ``../shared/data/hr_promotion_train.csv``); skipped with a note when absent.
+        ``../shared/data/hr_promotion_train.csv``, outcome column ``real_target``); skipped
+        with a note when absent.
+    include_synthetic
+        False: only the real file (any public HR file, measured against the seed recipe).
     budget_seconds
         Tuning budget passed to our training functions (their default when ``None``).
     progress
@@ -826,6 +830,8 @@ def run_bench(*, employees: int = 600, quarters: int = 10, seed: int = 42,
         plan: list[tuple[str, str, str, str | None, int, int]] = [
             ("default", f"synthetic {employees}x{quarters}", "synthetic", None, employees,
              quarters)]
+        if not include_synthetic:
+            plan, large, include_alt = [], None, False
         if large:
             plan.append(("large", f"synthetic {large[0]}x{large[1]}", "synthetic", None,
                          large[0], large[1]))
@@ -852,7 +858,8 @@ def run_bench(*, employees: int = 600, quarters: int = 10, seed: int = 42,
         if include_real:
             path = Path(real_path) if real_path else REAL_FILE
             say(f"bench: real file {path.name}")
-            result["real"] = bench_real(path, seed=seed, budget_seconds=budget_seconds)
+            result["real"] = bench_real(path, real_target, seed=seed,
+                                        budget_seconds=budget_seconds)
         else:
             result["real"] = {"status": "skipped", "reason": "include_real=False"}
     finally:
@@ -978,8 +985,12 @@ def check_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(_target(f"real file AUC >= {TARGET_REAL_AUC}", None,
                            "n/a", real.get("reason", "")))
     else:
-        out.append(_target(f"real file AUC >= {TARGET_REAL_AUC}", ours_auc >= TARGET_REAL_AUC,
-                           f"{ours_auc:.4f}"))
+        if real.get("file") == REAL_FILE.name:
+            out.append(_target(f"real file AUC >= {TARGET_REAL_AUC}",
+                               ours_auc >= TARGET_REAL_AUC, f"{ours_auc:.4f}"))
+        else:
+            out.append(_target(f"real file AUC >= {TARGET_REAL_AUC}", None, f"{ours_auc:.4f}",
+                               f"the {TARGET_REAL_AUC} target is set for {REAL_FILE.name}"))
         seeds = {k: models[k].get("auc") for k in ("seed_rf", "seed_gb")
                  if models.get(k, {}).get("auc") is not None}
         if seeds:
@@ -1093,6 +1104,7 @@ def format_table(result: dict[str, Any]) -> str:
         "(each employee's best ELIGIBLE program: not completed, not in progress, prerequisites "
         "met) / precision@3 against the true top 3 eligible",
     ]
+    synthetic_from = len(lines) - 2  # sections 1-3 are about organizations; none: left out
     names = [o["name"] for o in orgs]
     rows = _policy_rows(orgs, None)
     rows.append(["oracle mean gain: eligible / all",
@@ -1159,6 +1171,8 @@ def format_table(result: dict[str, Any]) -> str:
         rows.append(row)
     lines += _grid(["stage", *names], rows)
 
+    if not orgs:
+        del lines[synthetic_from:]
     real = result.get("real", {})
     lines += ["", f"4. Real snapshot file {real.get('file', REAL_FILE.name)} "
               f"(outcome {real.get('target', REAL_TARGET)})"]

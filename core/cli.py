@@ -329,7 +329,13 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from core.bench import format_table, run_bench
 
-    result = run_bench(employees=args.employees, quarters=args.quarters, seed=args.seed)
+    kw = {}
+    if args.real:
+        kw = {"real_path": args.real, "real_target": args.target,
+              "include_synthetic": not args.real_only}
+    elif args.real_only:
+        kw = {"include_synthetic": False}
+    result = run_bench(employees=args.employees, quarters=args.quarters, seed=args.seed, **kw)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, default=str))
     else:
@@ -406,6 +412,13 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--employees", type=int, default=600)
     be.add_argument("--quarters", type=int, default=10)
     be.add_argument("--seed", type=int, default=42)
+    be.add_argument("--real", metavar="FILE",
+                    help="a one-row-per-employee file to measure instead of "
+                         "../shared/data/hr_promotion_train.csv")
+    be.add_argument("--target", default="is_promoted",
+                    help="the outcome column of --real (default is_promoted)")
+    be.add_argument("--real-only", action="store_true",
+                    help="skip the synthetic organizations: only the real file")
     be.set_defaults(func=cmd_bench)
 
     users = sub.add_parser("users", parents=[common], help="manage users")

@@ -157,8 +157,9 @@ def test_check_targets_met_and_missed():
             _org("large", {"ours_counterfactual": 88.0, "random": 30.0, "popular": 82.0,
                            "lowest_skill": 25.0, "seed_gb": 89.0}, stages=stages),
         ],
-        "real": {"status": "ok", "models": {"ours": {"auc": 0.91}, "seed_rf": {"auc": 0.89},
-                                            "seed_gb": {"auc": 0.905}}},
+        "real": {"status": "ok", "file": bench.REAL_FILE.name,
+                 "models": {"ours": {"auc": 0.91}, "seed_rf": {"auc": 0.89},
+                            "seed_gb": {"auc": 0.905}}},
     }
     t = {x["target"]: x["status"] for x in check_targets(result)}
     assert t["default: policy value >= 90% of the eligible-programs oracle"] == "MET"
@@ -226,3 +227,25 @@ def test_run_bench_tiny(light_estimators):
                  "seed GB", "best ELIGIBLE program", "ALL-programs oracle"):
         assert part in text
     assert all(t["status"] in ("MET", "MISSED", "N/A") for t in result["targets"])
+
+
+def test_bench_of_another_real_file_only(tmp_path):
+    # `python -m core bench --real FILE --target COL --real-only`: any public HR file
+    rng = np.random.default_rng(5)
+    n = 600
+    hours = rng.normal(200, 40, n).round()
+    left = rng.random(n) < 1 / (1 + np.exp(-(hours - 220) / 20))
+    pd.DataFrame({"horas": hours, "area": rng.choice(["TI", "Ventas", "RR.HH."], n),
+                  "se_fue": left.astype(int)}).to_csv(tmp_path / "rotacion.csv", index=False)
+    result = run_bench(real_path=tmp_path / "rotacion.csv", real_target="se_fue",
+                       include_synthetic=False, budget_seconds=2, seed=1)
+    assert result["orgs"] == []
+    real = result["real"]
+    assert real["status"] == "ok" and real["file"] == "rotacion.csv"
+    assert real["holdout_rows"] == 120
+    assert 0.7 < real["models"]["ours"]["auc"] <= 1
+    assert {"seed_rf", "seed_gb"} <= set(real["models"])
+    first = result["targets"][0]
+    assert first["status"] == "N/A" and "hr_promotion_train.csv" in first["detail"]
+    text = format_table(result)
+    assert "rotacion.csv (outcome se_fue)" in text and "Policy value" not in text

@@ -31,6 +31,7 @@ FEATURE_PREFIX = "f_"
 OUTCOME = "outcome"
 KIND_ORDER = ("employees", "performance", "training_records", "programs", "job_roles", SNAPSHOT)
 MIN_CONFIDENCE = 0.5
+NAMED_OUTCOME = 0.6  # an outcome column found by its name, not only by having two values
 _PROFILE_SAMPLE = 1000
 
 # --------------------------------------------------------------------------- names
@@ -180,7 +181,8 @@ _KPI_WORDS = ("kpi", "indicador", "ind")
 _OUTCOME_NAMES = (
     "is_promoted", "promoted", "promotion", "promovido", "promocion", "ascendido", "ascenso",
     "target", "outcome", "label", "attrition", "renuncia", "renuncio", "rotacion", "churn",
-    "left", "se_fue", "desvinculado", "cesado", "baja", "salida", "high_performer",
+    "left", "leave", "quit", "resigned", "exited", "turnover", "se_fue", "desvinculado",
+    "cesado", "baja", "salida", "high_performer",
     "alto_desempeno", "clase", "class", "y", "resultado",
 )
 _RATING_WORDS = (
@@ -733,14 +735,15 @@ def _kind_score(kind: str, columns: list[str], profiles: dict[str, _Profile] | N
 def _snapshot_score(columns: list[str], profiles: dict[str, _Profile] | None) -> float:
     emp_cols, emp_conf = _assign(_candidates("employees", columns, profiles))
     id_col = next((u for u, c in emp_cols.items() if c == "employee_id"), None)
-    if id_col is None:
-        return 0.0
     perf_cols, _ = _assign(_candidates("performance", columns, profiles))
     has_period = "period" in perf_cols.values()
     outcomes = _outcome_candidates(columns, profiles, set(emp_cols))
     o = outcomes[0][0] if outcomes else 0.0
+    if id_col is None and (has_period or o < NAMED_OUTCOME):
+        return 0.0  # without ids only a clearly named outcome makes a snapshot (row ids)
+    id_conf = emp_conf[id_col] if id_col is not None else 0.0
     extra = sum(1 for c in columns if c not in emp_cols) / max(1, len(columns))
-    score = 0.45 * emp_conf[id_col] + 0.35 * o + 0.2 * min(1.0, extra / 0.5)
+    score = 0.45 * id_conf + 0.35 * o + 0.2 * min(1.0, extra / 0.5)
     if o == 0:
         score *= 0.6
     if has_period:

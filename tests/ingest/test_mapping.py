@@ -220,6 +220,26 @@ def test_a_measure_of_a_thing_is_not_the_thing():
     assert boss.columns == {"codigo": "employee_id", "codigo_jefe": "manager_id"}
 
 
+def test_snapshot_without_an_id_column_is_detected_by_its_named_outcome():
+    # HR_comma_sep.csv and Kaggle's Employee.csv carry no employee id (rows get F2, F3, ...)
+    hr = text_frame({"satisfaction_level": ["0.38", "0.8", "0.11", "0.72"],
+                     "salary": ["low", "medium", "medium", "low"],
+                     "Department": ["sales", "sales", "IT", "hr"],
+                     "promotion_last_5years": ["0", "0", "1", "0"], "left": ["1", "1", "0", "0"]})
+    m = propose_mapping(hr)
+    assert (m.kind, m.target) == (SNAPSHOT, "left")
+    leave = text_frame({"Education": ["Bachelors", "Masters"], "EverBenched": ["No", "Yes"],
+                        "LeaveOrNot": ["0", "1"]})
+    assert propose_mapping(leave).target == "LeaveOrNot"
+    # without ids, a two-valued column alone does not make a snapshot
+    programs = text_frame({"titulo": ["Excel", "Liderazgo"], "horas": ["12", "20"],
+                           "modalidad": ["virtual", "presencial"]})
+    assert propose_mapping(programs).kind == "programs"
+    perf = text_frame({"periodo": ["2024-Q1", "2024-Q2"], "calificacion": ["3", "4"],
+                       "renuncio": ["0", "1"]})
+    assert propose_mapping(perf).kind == "performance"
+
+
 def test_override():
     m = propose_mapping(empty(["Código", "Área", "Equipo", "Jefe"]), kind="employees")
     edited = apply_override(m, {"Jefe": None, "Área": "team"})
