@@ -33,6 +33,7 @@ from core.linear_base import LinearBase
 from core.model import (
     DEFAULT_PARAMS,
     DEFAULT_ROUNDS,
+    EARLY_STOPPING,
     MIN_CLASS,
     FoldData,
     TrainResult,
@@ -64,6 +65,14 @@ LINEAR_CHOICES: tuple[float | None, ...] = (None, None, 0.03, 0.3)
 # The first linear candidate: a fairly strong base with small, slow trees on top.
 LINEAR_DEFAULTS: dict = {"linear": 0.1, "learning_rate": 0.05, "max_depth": 3,
                          "num_leaves": 7, "min_data_in_leaf": 20}
+# Small files often hold several rows of one person or near-copies: trees with tiny leaves
+# (what a random forest grows) then rank best. One such candidate, weighed by CV like the rest.
+DEEP_DEFAULTS: dict = {"deep": True, "num_leaves": 127, "max_depth": 16, "min_data_in_leaf": 1,
+                       "learning_rate": 0.05, "feature_fraction": 0.5, "bagging_fraction": 0.8,
+                       "lambda_l2": 1.0, "cat": (1, 1.0)}
+# Many tiny leaves at a slow rate keep improving long after the AUC of a small fold first
+# stalls: stopping them after 50 flat rounds cut them at about half their best length.
+DEEP_STOPPING = 150
 HOLDOUT_FRACTION = 0.2
 HOLDOUT_SEED = 20240  # fixed: the same rows are held out on every run and every machine
 POSITIVE_TOKENS = ("1", "yes", "y", "si", "true", "verdadero", "positive", "positivo")
@@ -474,6 +483,15 @@ def _class_check(y: pd.Series, target: str | None) -> None:
               f"negative; at least {MIN_CLASS} of each are needed.")
 
 
+def snapshot_params(cfg: dict, *, random_state: int) -> dict:
+    """LightGBM parameters of a candidate; ``deep`` ones lift the tree-size caps."""
+    p = lgb_params(cfg, random_state=random_state)
+    if cfg.get("deep"):
+        p.update(num_leaves=int(cfg["num_leaves"]), max_depth=int(cfg["max_depth"]),
+                 min_sum_hessian_in_leaf=1e-3)
+    return p
+
+
 def snapshot_configs(random_state: int, *, linear: bool = True) -> list[dict]:
     """Tuning candidates: trees alone, then trees boosted from a linear base, then random.
 
@@ -485,7 +503,7 @@ def snapshot_configs(random_state: int, *, linear: bool = True) -> list[dict]:
     if not linear:
         return base
     rng = np.random.default_rng(random_state)
-    first = [dict(base[0]), {**base[0], **LINEAR_DEFAULTS}]
+    first = [dict(base[0]), {**base[0], **LINEAR_DEFAULTS}, {**base[0], **DEEP_DEFAULTS}]
     rest = [{**c, "linear": LINEAR_CHOICES[int(rng.integers(len(LINEAR_CHOICES)))]}
             for c in base[1:]]
     return [*first, *rest]
@@ -546,11 +564,13 @@ def train_snapshot_model(frame: pd.DataFrame, *, budget_seconds: float = 30,
 
     def evaluate(cfg: dict) -> Trial:
         t0 = time.perf_counter()
-        params = lgb_params(cfg, random_state=random_state)
+        params = snapshot_params(cfg, random_state=random_state)
         power = float(cfg["weight_power"])
         use = folds_for(cfg)
+        stop = DEEP_STOPPING if cfg.get("deep") else EARLY_STOPPING
         res = fit_folds(lambda f: fit_early_stopped(params, "binary", "auc", f,
-                                                    weight_power=power), use)
+                                                    weight_power=power, stopping_rounds=stop),
+                        use)
         aucs = [safe_auc(f.y_valid, p) for f, (_, p) in zip(use, res, strict=True)]
         return Trial(config=cfg, scores={"auc": float(np.nanmean(aucs))},
                      rounds={"auc": final_rounds([it for it, _ in res])},
@@ -569,7 +589,7 @@ def train_snapshot_model(frame: pd.DataFrame, *, budget_seconds: float = 30,
         configs = configs[:max(1, max_trials)]
     trials = run_tuning(evaluate, configs, deadline=deadline, reserve=reserve)
     best = max(trials, key=lambda t: t.scores["auc"])
-    params = lgb_params(best.config, random_state=random_state)
+    params = snapshot_params(best.config, random_state=random_state)
     threshold = best_threshold(*best.oof["auc"])
     recipe = {"params": params, "n_rounds": best.rounds["auc"],
               "weight_power": float(best.config["weight_power"]),

@@ -63,6 +63,7 @@ def test_snapshot_model_boosted_from_a_linear_base():
 def test_linear_candidates_only_where_offered():
     with_linear = snapshot_configs(0)
     assert with_linear[0].get("linear") is None and with_linear[1]["linear"] is not None
-    drawn = {c["linear"] for c in with_linear[2:]}
+    assert with_linear[2]["deep"] and with_linear[2]["min_data_in_leaf"] == 1
+    drawn = {c["linear"] for c in with_linear[3:]}
     assert None in drawn and len(drawn) > 1
-    assert all("linear" not in c for c in snapshot_configs(0, linear=False))
+    assert all("linear" not in c and "deep" not in c for c in snapshot_configs(0, linear=False))

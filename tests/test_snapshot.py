@@ -230,3 +230,22 @@ def test_tuning_chooses_a_linear_base_for_many_small_linear_effects(tmp_path):
     assert res.params["model"]["linear_c"] is not None
     assert res.metrics["auc"] > 0.74, res.metrics["auc"]
     assert SnapshotModel.from_text(res.model.to_text()).linear_ is not None
+
+
+def test_tuning_chooses_tiny_leaves_when_rows_repeat_people(tmp_path):
+    # Each person appears in four rows with the same measures, and whether they left depends
+    # on who they are, not smoothly on the measures: only trees with tiny leaves rank it.
+    rng = np.random.default_rng(1)
+    people, k = 300, 6
+    Z = rng.normal(size=(people, k)).round(3)
+    leaves = rng.random(people) < 0.5
+    rows = np.repeat(np.arange(people), 4)
+    y = np.where(rng.random(len(rows)) < 0.85, leaves[rows], ~leaves[rows])
+    df = pd.DataFrame(Z[rows], columns=[f"rasgo_{i}" for i in range(k)])
+    df.insert(0, "codigo", [f"E{i}" for i in range(len(rows))])
+    df["se_fue"] = y.astype(int)
+    df.to_csv(tmp_path / "repetidos.csv", index=False)
+    res = train_snapshot_model(snapshot_frame_from_csv(tmp_path / "repetidos.csv", "se_fue"),
+                               budget_seconds=BUDGET, random_state=0)
+    assert res.params["model"]["params"]["min_data_in_leaf"] == 1, res.params["model"]
+    assert res.metrics["auc"] > 0.75, res.metrics["auc"]

@@ -181,9 +181,9 @@ _KPI_WORDS = ("kpi", "indicador", "ind")
 _OUTCOME_NAMES = (
     "is_promoted", "promoted", "promotion", "promovido", "promocion", "ascendido", "ascenso",
     "target", "outcome", "label", "attrition", "renuncia", "renuncio", "rotacion", "churn",
-    "left", "leave", "quit", "resigned", "exited", "turnover", "se_fue", "desvinculado",
-    "cesado", "baja", "salida", "high_performer",
-    "alto_desempeno", "clase", "class", "y", "resultado",
+    "left", "leave", "quit", "resigned", "exited", "turnover", "event", "evento", "se_fue",
+    "desvinculado", "cesado", "baja", "salida", "high_performer", "alto_desempeno", "clase",
+    "class", "y", "resultado",
 )
 _RATING_WORDS = (
     "rating", "desempeno", "calificacion", "evaluacion", "performance", "score", "nota",

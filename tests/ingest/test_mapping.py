@@ -231,6 +231,10 @@ def test_snapshot_without_an_id_column_is_detected_by_its_named_outcome():
     leave = text_frame({"Education": ["Bachelors", "Masters"], "EverBenched": ["No", "Yes"],
                         "LeaveOrNot": ["0", "1"]})
     assert propose_mapping(leave).target == "LeaveOrNot"
+    survival = text_frame({"stag": ["7.03", "22.9"], "gender": ["m", "f"],
+                           "industry": ["Banks", "Retail"], "event": ["1", "0"]})
+    assert (propose_mapping(survival).kind, propose_mapping(survival).target) == (
+        SNAPSHOT, "event")
     # without ids, a two-valued column alone does not make a snapshot
     programs = text_frame({"titulo": ["Excel", "Liderazgo"], "horas": ["12", "20"],
                            "modalidad": ["virtual", "presencial"]})
