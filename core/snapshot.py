@@ -7,8 +7,8 @@ the employee fields ``department``, ``location``, ``job_role``, the mapped featu
 inputs; :class:`SnapshotModel` is a class-weighted LightGBM binary model with native
 categoricals, optionally boosted from a linear base (:mod:`core.linear_base`);
 :func:`train_snapshot_model` tunes it within a time budget with stratified folds (on files
-under ``LARGE_ROWS`` rows weighing trees alone against trees on a linear base) and
-measures it on a stratified 20% hold-out with a fixed seed.
+under ``LARGE_ROWS`` rows weighing trees alone against trees on a linear base and trees with
+one-row leaves) and measures it on a stratified 20% hold-out with a fixed seed.
 
 Names, e-mails, birth year and gender never become features (the last two are kept only for
 the fairness audit), nor do identifier-like text columns.
@@ -492,15 +492,16 @@ def snapshot_params(cfg: dict, *, random_state: int) -> dict:
     return p
 
 
-def snapshot_configs(random_state: int, *, linear: bool = True) -> list[dict]:
-    """Tuning candidates: trees alone, then trees boosted from a linear base, then random.
+def snapshot_configs(random_state: int, *, small_file: bool = True) -> list[dict]:
+    """Tuning candidates: trees alone, trees on a linear base, tiny-leaf trees, then random.
 
     Each random configuration draws whether it starts from a linear base (and its strength)
-    from :data:`LINEAR_CHOICES`, so tuning weighs both by cross-validated AUC. ``linear``
-    False: trees alone (large files, where trees lose nothing and the linear fits cost time).
+    from :data:`LINEAR_CHOICES`, so tuning weighs them all by cross-validated AUC.
+    ``small_file`` False: the shared candidates only (large files, where the extra ones
+    gain nothing and cost time).
     """
     base = candidate_configs(random_state)
-    if not linear:
+    if not small_file:
         return base
     rng = np.random.default_rng(random_state)
     first = [dict(base[0]), {**base[0], **LINEAR_DEFAULTS}, {**base[0], **DEEP_DEFAULTS}]
@@ -584,7 +585,7 @@ def train_snapshot_model(frame: pd.DataFrame, *, budget_seconds: float = 30,
         # Two final fits run side by side: about one fit on all rows.
         return 1.3 * per_task * (y.notna().sum() / max(fold_rows, 1.0))
 
-    configs = snapshot_configs(random_state, linear=len(ytr) < LARGE_ROWS)
+    configs = snapshot_configs(random_state, small_file=len(ytr) < LARGE_ROWS)
     if max_trials is not None:
         configs = configs[:max(1, max_trials)]
     trials = run_tuning(evaluate, configs, deadline=deadline, reserve=reserve)

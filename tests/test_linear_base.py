@@ -60,10 +60,10 @@ def test_snapshot_model_boosted_from_a_linear_base():
     assert not np.allclose(model.linear_.decision(X), np.log(p / (1 - p)))
 
 
-def test_linear_candidates_only_where_offered():
+def test_linear_and_tiny_leaf_candidates_only_on_small_files():
     with_linear = snapshot_configs(0)
     assert with_linear[0].get("linear") is None and with_linear[1]["linear"] is not None
     assert with_linear[2]["deep"] and with_linear[2]["min_data_in_leaf"] == 1
     drawn = {c["linear"] for c in with_linear[3:]}
     assert None in drawn and len(drawn) > 1
-    assert all("linear" not in c and "deep" not in c for c in snapshot_configs(0, linear=False))
+    assert all("linear" not in c and "deep" not in c for c in snapshot_configs(0, small_file=False))
