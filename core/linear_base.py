@@ -47,14 +47,13 @@ class LinearBase:
                 self.numeric_[c] = {"median": med, "mean": float(filled.mean()),
                                     "sd": sd if np.isfinite(sd) and sd > 0 else 1.0,
                                     "missing": bool(v.isna().any())}
-        D, _ = self._design(X)
+        D, spans = self._design(X)
         y = np.asarray(y, dtype=float)
         lr = LogisticRegression(C=float(self.C), max_iter=1000)
         lr.fit(D, y, sample_weight=None if weight is None else np.asarray(weight, float))
         self.intercept_ = float(lr.intercept_[0])
         self.coef_ = lr.coef_[0].astype(float)
-        terms = self._terms(X)
-        self.term_means_ = terms.mean(axis=0)
+        self.term_means_ = self._sum_spans(D, spans).mean(axis=0)
         return self
 
     @staticmethod
@@ -88,12 +87,15 @@ class LinearBase:
         D = np.column_stack(cols) if cols else np.zeros((len(X), 0))
         return D, spans
 
-    def _terms(self, X: pd.DataFrame) -> np.ndarray:
-        D, spans = self._design(X)
-        out = np.zeros((len(X), len(spans)))
+    def _sum_spans(self, D: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+        """Each feature's term: its design columns times their coefficients."""
+        out = np.zeros((len(D), len(spans)))
         for j, (a, b) in enumerate(spans):
             out[:, j] = D[:, a:b] @ self.coef_[a:b]
         return out
+
+    def _terms(self, X: pd.DataFrame) -> np.ndarray:
+        return self._sum_spans(*self._design(X))
 
     def decision(self, X: pd.DataFrame) -> np.ndarray:
         """Log-odds of the positive class."""

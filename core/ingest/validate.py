@@ -674,8 +674,7 @@ def _row_ids(frame: pd.DataFrame, file: str, issues: list[Issue]
         "person, add an id column.",
         "warning",
     ))
-    spec = next(c for c in EMPLOYEES if c.name == "employee_id")
-    return frame, spec, name
+    return frame, _spec_for(SNAPSHOT, "employee_id"), name
 
 
 def validate(
