@@ -25,8 +25,8 @@ both giving every current employee x program an expected change of next quarter'
   pooled across programs with ridge-shrunk program deviations.
 
 * :class:`BlendRecommender` mixes the two (each interval end too), the counterfactual's
-  share 0.9 unless another (0.25, 0.5 or 0.75) predicts the rating changes of past completers
-  clearly better under the R-learner's cross-fitted loss (in 95% of employee resamples).
+  share fixed at 0.9 (:data:`BLEND_DEFAULT`; choosing it from how well each mix explains
+  past completers' rating changes picked worse shares).
   It is the default (``DEFAULT_ESTIMATOR``) because it wins the benchmark
   (``python -m core bench``): the two estimators err in different places, so a mix ranks
   better than either on most organizations tried and within about a point of the better
@@ -56,7 +56,6 @@ from core.effects import (
     KPIGainModel,
     ResponseModel,
     SkillGainModel,
-    bootstrap_weights,
     choose_ridge_scale,
     completed_records,
     declared_gains,
@@ -610,24 +609,21 @@ UPLIFT_RIDGE_DECLARED = 30.0
 UPLIFT_RIDGE_SKILL = 30.0
 UPLIFT_RIDGE_KPI = 100.0
 UPLIFT_SCALES = (0.3, 1.0, 3.0, 10.0, 30.0)
-BLEND_FOLDS = 5
 # The counterfactual's share of the blend. Never one estimator alone: they err in different
-# places, a mix ranked better than either alone on most organizations tried, and with 0 and
-# 1 allowed the held-out fit picked an estimator alone where a mix did better (default
-# generator, seed 7: 93.8% against 95.1%). BLEND_DEFAULT is the prior: over nine
-# organizations of the development generator (core/synthetic.py, 300 to 5,000 people), a
-# fixed 0.75 scored 860.8 points of policy value in all against 850.9 for the share the
-# held-out fit picked on its own, whose differences between shares are mostly noise; so
-# another share replaces it only when it fits clearly better (BLEND_EVIDENCE). Since gains
-# are measured over two quarters and KPIs keep their direction, the counterfactual ranks
-# better, and on ten organizations of the development generator (300 to 2,000 people) 0.9
-# scored 973.4 against 969.4 for 0.75 (6 up, 2 level, 2 down by 0.2) and 972.5 for the
-# counterfactual alone; so the prior is 0.9 (13 independent organizations: +11.8).
-BLEND_WEIGHTS = (0.25, 0.5, 0.75, 0.9)
+# places and a mix ranked better than either alone on most organizations tried. Over nine
+# organizations of the development generator (core/synthetic.py, 300 to 5,000 people) a
+# fixed share beat the one a held-out fit picked (860.8 against 850.9 points of policy value
+# in all); since gains are measured over two quarters and KPIs keep their direction, the
+# counterfactual ranks better, and on ten of them (300 to 2,000 people) 0.9 scored 973.4
+# against 969.4 for 0.75 and 972.5 for the counterfactual alone. The share is fixed: until
+# 2026-11-28 another (0.25 to 0.75) replaced it where it explained past completers' rating
+# changes better in 95% of employee resamples (the R-learner's loss). On 23 organizations
+# (benchmarks/alt_org.py of both shapes and three KPI forms, and the development generator)
+# that fired once, moving to 0.25 and losing 15.8 points (73.0 -> 57.2%); on nine where
+# every share was scored, the loss preferred a lower share on eight, and on all eight that
+# share ranked worse than 0.9 (by 0.7 to 15.8 points), while 0.9 was best or within 1.3 of
+# the best (1.0) on all nine.
 BLEND_DEFAULT = 0.9
-BLEND_BOOTSTRAP = 200  # employee resamples for the evidence
-BLEND_EVIDENCE = 0.95  # share of resamples in which another share must fit better
-BLEND_MIN_ROWS = 50  # fewer single-program completions: the prior share
 
 
 class UpliftRecommender:
@@ -824,7 +820,6 @@ class UpliftRecommender:
         pen = np.where(self.is_dev_, self.penalty_base_ * self.ridge_scale_,
                        self.penalty_base_)
         self.coef_ = ridge_draws(D, resid, emp, pen, self.n_draws, self.random_state)
-        self.holdout_ = self._held_out(X, T, resid, e, emp, D, pen)
         self.warnings_ = []
         if self.untaken_:
             names = ", ".join(self.untaken_)
@@ -834,32 +829,6 @@ class UpliftRecommender:
                 "en": f"Nobody completed {names}: its effect is that of the other programs "
                       "adjusted by its declared gain."})
         return self
-
-    def _held_out(self, X, T, resid, e, emp, D, pen) -> dict:
-        """What weighs the blend: the rows where one program was completed, with the
-        outcome left after the nuisances (``resid``), that program's propensity and this
-        learner's effect estimate from a fit without the person's rows (cross-fitted over
-        employees), so either estimator can be scored on the same people."""
-        one = np.array([len(t) == 1 for t in T])
-        rows = np.flatnonzero(one)
-        prog = np.array([T[i][0] for i in rows], dtype=object)
-        pidx = np.array([self.program_index_[p] for p in prog], dtype=int)
-        folds = employee_folds(emp, BLEND_FOLDS, self.random_state + 1)
-        Z = np.zeros((len(rows), self.n_coef_))
-        Xr = X.iloc[rows]
-        for p in np.unique(prog):
-            m = prog == p
-            Z[m] = self._z(Xr.iloc[np.flatnonzero(m)], p)
-        tau = np.zeros(len(rows))
-        for f in np.unique(folds):
-            tr = folds != f
-            if not tr.any():
-                continue
-            coef = ridge_draws(D[tr], resid[tr], emp[tr], pen, 1, self.random_state)[0]
-            te = folds[rows] == f
-            tau[te] = Z[te] @ coef
-        return {"X": Xr, "program": prog, "resid": resid[rows],
-                "e": e[rows, pidx], "tau": tau, "employee_id": emp[rows]}
 
     def _program_shares(self, X, T, folds, programs, cat) -> np.ndarray:
         """P(program | some program completed, x): multinomial logistic, cross-fitted."""
@@ -913,28 +882,12 @@ class UpliftRecommender:
         return pd.concat(frames, ignore_index=True)
 
 
-def _explained(r: np.ndarray, c: np.ndarray, weight: np.ndarray | None = None) -> float:
-    """Signed share of ``r`` that ``c`` explains with a free positive scale (the R-loss
-    gain; only the ranking of effects matters)."""
-    w = np.ones(len(r)) if weight is None else weight
-    num = float((w * r) @ c)
-    return num * abs(num) / max(float((w * c) @ c), 1e-12) / max(float((w * r) @ r), 1e-12)
-
-
 class BlendRecommender:
     """The weighted mean of both estimators' effects (and of their interval ends).
 
-    ``weight`` is the counterfactual's share; ``None`` (default) starts from
-    :data:`BLEND_DEFAULT` and moves to another of :data:`BLEND_WEIGHTS` only when that mix
-    predicts clearly better what training did to the people who had it: on every past
-    quarter in which someone completed one program, the rating change left after the uplift
-    learner's nuisances (``y - m(x)``) against ``(1 - e(x)) * tau(x)``, the uplift learner's
-    ``tau`` cross-fitted over employees (the R-learner's loss, with a free positive scale,
-    since only the ranking matters), better in at least :data:`BLEND_EVIDENCE` of employee
-    bootstrap resamples. ``weight_`` is the share used, ``weight_scores_`` the share of that
-    outcome each mix explains and ``weight_evidence_`` how often the best one beat the prior.
-    Where the uplift learner cannot be fitted (no completed training), the counterfactual
-    alone.
+    ``weight`` is the counterfactual's share, by default :data:`BLEND_DEFAULT`; ``weight_``
+    the share used: the counterfactual alone where the uplift learner cannot be fitted (no
+    completed training).
     """
 
     def __init__(self, weight: float | None = None, n_draws: int = 50,
@@ -955,52 +908,24 @@ class BlendRecommender:
         except RecommendError:
             self.up_ = None
         self.warnings_ = list(self.cf_.warnings_)
-        self._choose_weight()
+        self._set_weight()
         return self
 
     @classmethod
     def from_fitted(cls, cf: CounterfactualRecommender, up: UpliftRecommender | None,
                     weight: float | None = None) -> BlendRecommender:
-        """A blend of two estimators fitted already (``weight=None``: chosen as in ``fit``)."""
+        """A blend of two estimators fitted already."""
         out = cls(weight=weight)
         out.cf_, out.up_ = cf, up
         out.warnings_ = list(cf.warnings_)
-        out._choose_weight()
+        out._set_weight()
         return out
 
-    def _choose_weight(self) -> None:
-        self.weight_scores_: dict[float, float] = {}
-        self.weight_evidence_: dict[float, float] = {}
+    def _set_weight(self) -> None:
         if self.up_ is None:
             self.weight_ = 1.0
-            return
-        if self.weight is not None:
-            self.weight_ = float(self.weight)
-            return
-        self.weight_ = BLEND_DEFAULT
-        h = getattr(self.up_, "holdout_", None)
-        if not h or len(h["resid"]) < BLEND_MIN_ROWS:
-            return
-        prog = h["program"]
-        cf = np.zeros(len(prog))
-        for p in np.unique(prog):
-            m = np.flatnonzero(prog == p)
-            cf[m] = self.cf_.point_effect(h["X"].iloc[m], p)
-        r, lever = h["resid"], 1.0 - h["e"]
-        mixes = {w: lever * (w * cf + (1 - w) * h["tau"]) for w in BLEND_WEIGHTS}
-        for w, c in mixes.items():
-            self.weight_scores_[w] = _explained(r, c)
-        best = max(self.weight_scores_, key=self.weight_scores_.get)
-        if best == BLEND_DEFAULT:
-            return
-        # how often, over employees resampled, the best share fits better than the prior
-        resamples = bootstrap_weights(h["employee_id"], BLEND_BOOTSTRAP + 1,
-                                      self.random_state)[1:]  # the first is all ones
-        better = sum(_explained(r, mixes[best], take) > _explained(r, mixes[BLEND_DEFAULT], take)
-                     for take in resamples)
-        self.weight_evidence_[best] = better / BLEND_BOOTSTRAP
-        if self.weight_evidence_[best] >= BLEND_EVIDENCE:
-            self.weight_ = best
+        else:
+            self.weight_ = BLEND_DEFAULT if self.weight is None else float(self.weight)
 
     @property
     def untaken_(self) -> list[str]:

@@ -13,8 +13,6 @@ from core.contract import SKILL_PREFIX
 from core.features import FeatureBuilder, History, history_from_dir, shift_skills
 from core.recommend import (
     BLEND_DEFAULT,
-    BLEND_EVIDENCE,
-    BLEND_WEIGHTS,
     DEFAULT_ESTIMATOR,
     ESTIMATORS,
     PLAN_COLUMNS,
@@ -307,66 +305,23 @@ def test_empty_effects_give_an_empty_plan(org):
     assert list(plan.columns) == PLAN_COLUMNS and plan.empty
 
 
-def test_blend_weight_is_chosen_on_past_completers_and_applied(org, fitted):
+def test_blend_mixes_both_estimators_at_its_share(org, fitted):
     _h, _ff, _gt = org
     bl, eff = fitted["blend"]
     cf_eff, up_eff = fitted["counterfactual"][1], fitted["uplift"][1]
-    assert bl.weight_ in BLEND_WEIGHTS
-    assert set(bl.weight_scores_) == set(BLEND_WEIGHTS)
-    best = max(bl.weight_scores_, key=bl.weight_scores_.get)
-    # the prior share, unless the best-fitting one beat it in nearly every resample
-    if bl.weight_ != BLEND_DEFAULT:
-        assert bl.weight_ == best and bl.weight_evidence_[best] >= BLEND_EVIDENCE
-    elif best != BLEND_DEFAULT:
-        assert bl.weight_evidence_[best] < BLEND_EVIDENCE
+    assert bl.weight_ == BLEND_DEFAULT
     m = cf_eff.merge(up_eff, on=["employee_id", "program_id"], suffixes=("", "_u"))
     m = m.merge(eff, on=["employee_id", "program_id"], suffixes=("", "_b"))
-    w = bl.weight_
-    assert np.allclose(m["expected_gain_b"],
-                       w * m["expected_gain"] + (1 - w) * m["expected_gain_u"])
+    assert len(m) == len(eff) > 0
+    for c in ("expected_gain", "low", "high"):
+        assert np.allclose(m[f"{c}_b"], BLEND_DEFAULT * m[c] + (1 - BLEND_DEFAULT) * m[f"{c}_u"])
     fixed = BlendRecommender.from_fitted(bl.cf_, bl.up_, weight=0.5)
-    assert fixed.weight_ == 0.5 and not fixed.weight_scores_
+    half = fixed.effects(pairs=eff[["employee_id", "program_id"]])
+    h = m.merge(half, on=["employee_id", "program_id"], suffixes=("", "_h"))
+    assert fixed.weight_ == 0.5
+    assert np.allclose(h["expected_gain_h"], 0.5 * h["expected_gain"] + 0.5 * h["expected_gain_u"])
     alone = BlendRecommender.from_fitted(bl.cf_, None)
     assert alone.weight_ == 1.0
-
-
-class _StubCounterfactual:
-    def __init__(self, effect):
-        self.effect = effect
-        self.warnings_ = []
-
-    def point_effect(self, X, program_id):
-        return self.effect[X.index.to_numpy()]
-
-
-class _StubUplift:
-    def __init__(self, resid, tau, employees):
-        n = len(resid)
-        self.holdout_ = {"X": pd.DataFrame(index=np.arange(n)), "program": np.full(n, "P01"),
-                         "resid": resid, "e": np.full(n, 0.2), "tau": tau,
-                         "employee_id": employees}
-
-
-@pytest.mark.parametrize("uplift_right", [True, False])
-def test_blend_leaves_its_prior_share_only_on_clear_evidence(uplift_right):
-    rng = np.random.default_rng(0)
-    n = 600
-    signal = rng.standard_normal(n)
-    employees = np.repeat(np.arange(n // 2), 2).astype(str)
-    right, wrong = signal, rng.standard_normal(n)
-    cf, tau = (wrong, right) if uplift_right else (right, wrong)
-    resid = 0.8 * signal + 0.5 * rng.standard_normal(n)
-    bl = BlendRecommender.from_fitted(_StubCounterfactual(cf), _StubUplift(resid, tau,
-                                                                          employees))
-    if uplift_right:  # the counterfactual is noise: the evidence moves the mix to uplift
-        assert bl.weight_ == min(BLEND_WEIGHTS)
-        assert bl.weight_evidence_[bl.weight_] >= BLEND_EVIDENCE
-    else:  # the prior already leans on the counterfactual: it stays
-        assert bl.weight_ == BLEND_DEFAULT
-    # the same scores with no clear winner keep the prior
-    flat = BlendRecommender.from_fitted(_StubCounterfactual(wrong),
-                                        _StubUplift(resid, rng.standard_normal(n), employees))
-    assert flat.weight_ == BLEND_DEFAULT
 
 
 def test_counterfactual_point_effect_matches_its_effects(org, fitted):
