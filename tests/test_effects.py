@@ -12,6 +12,7 @@ from scipy.stats import spearmanr
 from benchmarks.alt_org import generate_alt
 from core.effects import (
     KPI_BASIS,
+    KPI_MIN_IMPROVEMENT,
     KPI_SCALES,
     KPIGainModel,
     _kpi_basis,
@@ -202,6 +203,26 @@ def test_kpi_channel_finds_the_program_that_moves_a_kpi(tmp_path):
     assert mean_shift["CAP-111"] < 0  # fewer late arrivals
     others = [abs(v) for p, v in mean_shift.items() if p != "CAP-111"]
     assert abs(mean_shift["CAP-111"]) > 2 * np.mean(others)
+
+
+def test_a_kpi_channel_is_judged_by_its_better_form(tmp_path):
+    """On a small organization whose sales course (CAP-112) raises output in proportion to
+    each person's room to improve, the free form's many coefficients remove no squared
+    error in cross-validation but the room fit does: output is still a channel, and the
+    sales course raises it most."""
+    d = generate_alt(850, 6, 303, shape="kpi", out_dir=tmp_path / "kpi")
+    history = history_from_dir(d)
+    ff = FeatureBuilder().fit_transform(history)
+    km = KPIGainModel(n_draws=5).fit(history, ff)
+    k = "kpi_productividad"
+    assert k in km.active_
+    errors = km.cv_error_[k]
+    total = errors["room"] / (1.0 - km.cv_gain_[k])  # the squared error of no effect
+    assert 1.0 - errors["additive"] / total < KPI_MIN_IMPROVEMENT <= km.cv_gain_[k]
+    X = ff.X.loc[latest_rows(ff)]
+    mean_shift = {p: float(km.shifts(X, p)[k][0].mean()) for p in km.programs_}
+    assert max(mean_shift, key=mean_shift.get) == "CAP-112"
+    assert mean_shift["CAP-112"] > 0
 
 
 def test_a_kpis_four_quarter_mean_finds_who_a_course_helps_better_than_one_quarter(tmp_path):
