@@ -40,11 +40,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.stats import spearmanr
-from threadpoolctl import threadpool_limits
 
 from core import lgb_safe
 from core.contract import SKILL_MAX, SKILL_MIN, SKILL_PREFIX, period_key
 from core.features import FeatureFrame, History, is_kpi_value, kpi_mean, role_targets
+from core.threads import one_blas_thread
 
 # Knots of the piecewise-linear gain curve in the gap to the role's target (skill levels).
 GAP_KNOTS = (0.5, 1.0, 2.0)
@@ -72,14 +72,11 @@ def n_workers() -> int:
 
 
 def run_parallel(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
-    """Run callables on a thread per CPU (LightGBM releases the GIL; one thread each).
-
-    BLAS is held to one thread for the whole pool: a worker that changed its thread count
-    on entering or leaving a linear solve while another was inside one crashed the process
-    (a segmentation fault, seen once in the benchmark)."""
+    """Run callables on a thread per CPU (LightGBM releases the GIL; one thread each),
+    with BLAS on one thread for the whole pool (:func:`core.threads.one_blas_thread`)."""
     if len(tasks) <= 1 or n_workers() == 1:
         return [t() for t in tasks]
-    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(
+    with one_blas_thread(), ThreadPoolExecutor(
             max_workers=min(n_workers(), len(tasks))) as pool:
         return list(pool.map(lambda t: t(), tasks))
 
@@ -480,7 +477,7 @@ def choose_ridge_scale(A, y: np.ndarray, groups: np.ndarray, base_pen: np.ndarra
     parts = list(np.unique(folds))
     if len(parts) < 2:
         return (1.0, float(np.sum(y ** 2))) if return_error else 1.0
-    with threadpool_limits(1):
+    with one_blas_thread():
         gram = A.T @ A
         gram = gram.toarray() if sparse.issparse(gram) else np.asarray(gram)
         rhs = A.T @ y
@@ -533,7 +530,7 @@ def adaptive_penalty(A, y: np.ndarray, groups: np.ndarray, base_pen: np.ndarray,
 
     folds = employee_folds(groups, CV_FOLDS, seed)
     parts = np.unique(folds)
-    with threadpool_limits(1):
+    with one_blas_thread():
         gram = A.T @ A
         gram = gram.toarray() if sparse.issparse(gram) else np.asarray(gram)
         rhs = A.T @ y
@@ -562,7 +559,7 @@ def ridge_draws(A, y: np.ndarray, groups: np.ndarray, penalty: np.ndarray, n_dra
     """Ridge coefficients (row 0) and ``n_draws - 1`` draws from their sampling
     distribution: normal, with a sandwich covariance clustered by ``groups`` (employees), so
     several rows of one person count as one piece of evidence."""
-    with threadpool_limits(1):
+    with one_blas_thread():
         gram = A.T @ A
         gram = gram.toarray() if sparse.issparse(gram) else np.asarray(gram)
         H = gram + np.diag(penalty)
@@ -682,7 +679,7 @@ def shared_shape_draws(A: np.ndarray, y: np.ndarray, groups: np.ndarray, nb: int
     shape[0] = 1.0
     base_pen = np.r_[np.full(nb, KPI_RIDGE_POOL), np.full(n_programs, KPI_RIDGE_PROGRAM)]
     is_dev = np.r_[np.zeros(nb, bool), np.ones(n_programs, bool)]
-    with threadpool_limits(1):
+    with one_blas_thread():
         for _ in range(SHAPE_ITERATIONS):
             D = np.column_stack([B, took * (B @ shape)[:, None]])
             a = np.linalg.solve(D.T @ D + np.diag(base_pen), D.T @ y)
