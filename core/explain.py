@@ -809,13 +809,12 @@ def _explain(person: _Person, program: Mapping, expected_gain: float | None,
                              else f"entrena {_join(hit_skills, lang)}")
             if hit_kpis:
                 parts.append(f"works on skills that drive your {_join(hit_kpis, lang)}" if en
-                             else f"trabaja habilidades que influyen en tu "
-                                  f"{_join(hit_kpis, lang)}")
+                             else "trabaja habilidades que influyen en "
+                                  + _indicators_es(hit_kpis, own=True))
             if measured:
                 parts.append(f"improved the {_join(measured, lang)} figures of people who "
                              "took it" if en else
-                             f"mejoró el indicador de {_join(measured, lang)} de quienes lo "
-                             "tomaron")
+                             f"mejoró {_indicators_es(measured)} de quienes lo tomaron")
             sentences.append(f"{title} {(' and ' if en else ' y ').join(parts)}; {gain}.")
         elif concepts:
             trains = _join(prog_skills, lang) if prog_skills else None
@@ -829,7 +828,7 @@ def _explain(person: _Person, program: Mapping, expected_gain: float | None,
             else:
                 body = (f"{title} no entrena ninguno de los factores que bajan {outcome_text}"
                         + (f" (entrena {trains})" if trains else "")
-                        + (f", pero mejoró el indicador de {seen} de quienes lo tomaron"
+                        + (f", pero mejoró {_indicators_es(measured)} de quienes lo tomaron"
                            if seen else ""))
                 sentences.append(f"{body}; {gain}.")
         else:
@@ -1040,6 +1039,14 @@ def _lead_name(c: _Concept, lang: str, values: pd.Series, targets: Mapping | Non
         if big is not None:
             return skill_label(big[0], lang)
     if c.family == "kpi" and c.subject:
-        return ("your " if lang == "en" else "tu ") + _lower_first(
-            feature_label(KPI_PREFIX + c.subject, lang))
+        name = _lower_first(feature_label(KPI_PREFIX + c.subject, lang))
+        return f"your {name}" if lang == "en" else _indicators_es([name], own=True)
     return _lower_first(feature_label(c.features[0], lang))
+
+
+def _indicators_es(names: list[str], own: bool = False) -> str:
+    """'el indicador de X' or 'los indicadores de X y Y' ('tu'/'tus' with ``own``): a KPI's
+    name (often plural, as 'tardanzas') does not agree with the article, 'indicador' does."""
+    one = len(names) == 1
+    head = ("tu" if one else "tus") if own else ("el" if one else "los")
+    return f"{head} {'indicador' if one else 'indicadores'} de {_join(names, 'es')}"

@@ -134,7 +134,7 @@ def test_kpi_driver_targeted_through_its_skills():
     res = explain_recommendation(FakeModel(NEG_SHAP), _row(**NEG_ROW), EXCEL, 0.12, 0.02,
                                  0.22, None, "es")
     assert [d["feature"] for d in res["targeted"]] == ["kpi_error_rate"]
-    assert "tasa de errores" in res["text"]
+    assert "trabaja habilidades que influyen en tu indicador de tasa de errores" in res["text"]
     assert "Para mejorar Negociación" in res["text"]
 
 
@@ -345,3 +345,19 @@ def test_a_course_that_trains_a_weak_skill_also_says_the_kpi_it_improved():
                                 0.52, {"negociacion": 4.0}, "es")
     assert "«Negociación efectiva» entrena Negociación y mejoró el indicador de " in es["text"]
     assert "de quienes lo tomaron" in es["text"]
+
+
+def test_spanish_kpi_phrases_agree_in_number():
+    """A KPI's name is often plural ('tardanzas'): the Spanish reason says 'tu indicador
+    de ...' and 'los indicadores de ... y ...', never 'tu tardanzas' or 'el indicador de
+    X y Y'."""
+    shap = {**NEG_SHAP, "kpi_error_rate": -0.40}  # the KPI is the top weak point
+    program = {**NEGOTIATION, "kpi_effects": {"kpi_absenteeism_days": -0.4,
+                                              "kpi_late_arrivals": -0.3}}
+    es, en = (explain_recommendation(FakeModel(shap), _row(**NEG_ROW), program, 0.31, 0.12,
+                                     0.52, None, lang) for lang in ("es", "en"))
+    assert "Para mejorar tu indicador de tasa de errores, revisa los otros programas" \
+        in es["text"]
+    assert "To work on your error rate, look at the other programs" in en["text"]
+    assert " y mejoró los indicadores de " in es["text"]
+    assert "mejoró el indicador de" not in es["text"]
