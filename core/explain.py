@@ -176,9 +176,36 @@ def _readable(name: str) -> str:
     if not text:
         return str(name)
     words = text.split(" ")
-    words = [w if (len(w) > 1 and w.isupper()) else w.lower() for w in words]
+    words = [w if (len(w) > 1 and w.isupper()) else _accented(w.lower()) for w in words]
     out = " ".join(words)
     return out[0].upper() + out[1:]
+
+
+# Spanish words that column names usually carry without their accent and that are not
+# English words too ("decision", "supervision", "area" are left alone).
+_ACCENTED = {w.replace("á", "a").replace("é", "e").replace("í", "i").replace("ó", "o")
+             .replace("ú", "u"): w for w in (
+                 "ofimática", "informática", "logística", "estadística", "técnica", "técnicas",
+                 "técnico", "técnicos", "práctica", "prácticas", "política", "políticas",
+                 "matemática", "matemáticas", "mecánica", "eléctrica", "electrónica",
+                 "química", "gestión", "análisis", "inglés", "metodología", "tecnología",
+                 "economía", "crédito", "créditos", "código", "jurídico", "jurídica",
+                 "psicología", "teoría", "categoría", "auditoría", "energía", "básico",
+                 "básica", "número", "días", "día", "mínimo", "máximo", "público",
+                 "pública", "línea", "índice", "período", "según", "también", "cómputo",
+                 "trámite", "trámites", "ergonomía", "ingeniería", "topografía",
+                 "métricas", "métrica", "lógica", "dinámica", "específicas", "académico")}
+
+
+def _accented(word: str) -> str:
+    """``comunicacion`` -> ``comunicación``, ``ofimatica`` -> ``ofimática``: a Spanish
+    word ending in -cion always takes the accent (the English ones are few: suspicion,
+    coercion), and a short list of common others; anything else as it is."""
+    if word in _ACCENTED:
+        return _ACCENTED[word]
+    if word.endswith("cion") and len(word) > 5 and word not in ("suspicion", "coercion"):
+        return word[:-4] + "ción"
+    return word
 
 
 @lru_cache(maxsize=8192)

@@ -168,6 +168,13 @@ def test_unknown_feature_names_get_readable_labels():
         "f_avg_training_score": ("Puntaje promedio en capacitaciones", "Average training score"),
         "f_kpis_met_80": ("Cumplió más del 80 % de sus KPI", "Met over 80% of KPIs"),
         "mystery_feature": ("Mystery feature", "Mystery feature"),
+        # accents restored on Spanish words that column names carry without them
+        "skill_resolucion_problemas": ("Nivel de Resolución problemas",
+                                       "Resolución problemas level"),
+        "skill_ofimatica": ("Nivel de Ofimática", "Ofimática level"),
+        "kpi_tiempo_gestion_dias": ("Tiempo gestión días", "Tiempo gestión días"),
+        "f_decision_area": ("Decision area", "Decision area"),
+        "f_suspicion_index": ("Suspicion index", "Suspicion index"),
     }
     for name, (es, en) in cases.items():
         assert feature_label(name, "es") == es
