@@ -474,13 +474,11 @@ class CounterfactualRecommender:
                     out.setdefault(str(pid), {})[k] = float(total[0])
         return out
 
-    def _member_effects(self, W: pd.DataFrame, n: int, k: int, moves: dict,
-                        split: bool = True) -> dict:
+    def _member_effects(self, W: pd.DataFrame, n: int, k: int, moves: dict) -> dict:
         """Member ``k``'s effect of each moved program through its skills and through its
         KPIs: program -> (skill part or None, KPI part or None). Their sum is the
         difference averaged over the window ``W`` (``n`` rows per offset); how much of it
-        is the skills', which only the interval needs apart, is taken at today's values
-        (without ``split``: the sum alone, as the KPI part).
+        is the skills', which only the interval needs apart, is taken at today's values.
 
         A tree ensemble is a step function: a shift that crosses none of its split points
         changes nothing, one that crosses one changes everything, so whom a program seemed
@@ -503,8 +501,8 @@ class CounterfactualRecommender:
             m = base.shape[1]
             moved = kpi_moved if kpi_moved is not None else skill_moved
             total = (at(moved, m) - base).mean(axis=0)
-            if not split or skill_moved is None or kpi_moved is None:
-                out[pid] = (total, None) if split and kpi_moved is None else (None, total)
+            if skill_moved is None or kpi_moved is None:
+                out[pid] = (total, None) if kpi_moved is None else (None, total)
                 continue
             # how much is the skills' own (for the interval, whose draws scale each channel
             # apart): at today's values, the window's middle offset, one prediction
@@ -518,20 +516,6 @@ class CounterfactualRecommender:
             return X
         keep = list(dict.fromkeys([*self.response_.feature_names_, "job_role"]))
         return X[[c for c in keep if c in X]]
-
-    def point_effect(self, X: pd.DataFrame, program_id: str) -> np.ndarray:
-        """The estimate alone (no draws) of one program's effect for any rows ``X`` of the
-        feature matrix (e.g. past quarters), used to weigh the blend."""
-        X = impute_current(X)
-        W = self._window(self._response_frame(X))
-        moved = self._moved(X, program_id, W)
-        if moved is None:
-            return np.zeros(len(X))
-        each = run_parallel([
-            (lambda k=k: self._member_effects(W, len(X), k, {program_id: moved},
-                                              split=False)[program_id][1])
-            for k in range(self._members())])
-        return np.mean(each, axis=0)
 
     def effects(self, ff_now: FeatureFrame | None = None,
                 pairs: pd.DataFrame | None = None) -> pd.DataFrame:

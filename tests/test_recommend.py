@@ -324,18 +324,6 @@ def test_blend_mixes_both_estimators_at_its_share(org, fitted):
     assert alone.weight_ == 1.0
 
 
-def test_counterfactual_point_effect_matches_its_effects(org, fitted):
-    _h, ff, _gt = org
-    cf, eff = fitted["counterfactual"]
-    rows = latest_rows(ff)
-    X = ff.X.loc[rows]
-    ids = ff.keys.loc[rows, "employee_id"].astype(str).to_numpy()
-    pid = str(eff.groupby("program_id")["expected_gain"].mean().idxmax())
-    got = pd.Series(cf.point_effect(X, pid), index=ids)
-    want = eff[eff["program_id"] == pid].set_index("employee_id")["expected_gain"]
-    assert np.allclose(got.to_numpy(), want.reindex(ids).to_numpy(), atol=1e-9)
-
-
 def test_uplift_effect_modifiers_chosen_by_cross_validation(org, fitted):
     h, ff, _gt = org
     up = fitted["uplift"][0]
@@ -586,7 +574,7 @@ def test_a_course_never_seems_to_make_a_kpi_worse():
     cf.targets_ = pd.DataFrame()
     X = pd.DataFrame({"kpi_late": [1.0, 3.0], "job_role": pd.Categorical(["a", "a"])})
     moves = {p: cf._moved(X, p, X) for p in ("WORSE", "BETTER")}
-    effect = {p: cf._member_effects(X, len(X), 0, {p: m}, split=False)[p][1]
+    effect = {p: cf._member_effects(X, len(X), 0, {p: m})[p][1]
               for p, m in moves.items()}
     assert np.allclose(effect["WORSE"], 0.0)
     assert np.allclose(effect["BETTER"], 1.0)
