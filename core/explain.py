@@ -845,7 +845,9 @@ def _explain(person: _Person, program: Mapping, expected_gain: float | None,
             sentences.append(f"{title} {(' and ' if en else ' y ').join(parts)}; {gain}.")
         elif concepts:
             trains = _join(prog_skills, lang) if prog_skills else None
-            seen = _join(measured, lang) if measured else None
+            # what past completers improved: 'the X figures' / 'el indicador de X'
+            seen = (_join(measured, lang) if en else _indicators_es(measured)) \
+                if measured else None
             if en:
                 body = (f"{title} does not train any of the factors that lower {outcome_text}"
                         + (f" (it trains {trains})" if trains else "")
@@ -855,8 +857,7 @@ def _explain(person: _Person, program: Mapping, expected_gain: float | None,
             else:
                 body = (f"{title} no entrena ninguno de los factores que bajan {outcome_text}"
                         + (f" (entrena {trains})" if trains else "")
-                        + (f", pero mejoró {_indicators_es(measured)} de quienes lo tomaron"
-                           if seen else ""))
+                        + (f", pero mejoró {seen} de quienes lo tomaron" if seen else ""))
                 sentences.append(f"{body}; {gain}.")
         else:
             if prog_skills:
