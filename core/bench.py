@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core import lgb_safe
 from core.baselines import (
     SeedRecipe,
     best_f1_threshold,
@@ -518,7 +519,7 @@ def bench_org(name: str, directory: Path, *, seed: int, budget_seconds: float | 
 
 
 CEILING_PARAMS = {"objective": "regression", "learning_rate": 0.05, "num_leaves": 31,
-                  "min_data_in_leaf": 20, "verbose": -1, "num_threads": 2}
+                  "min_data_in_leaf": 20, "verbose": -1, "num_threads": lgb_safe.THREADS}
 CEILING_ROUNDS = 400
 CEILING_FOLDS = 3
 
@@ -562,7 +563,7 @@ def observable_ceiling(history, ff, ground_truth: pd.DataFrame, *, top_k: int = 
         booster = lgb.train({**CEILING_PARAMS, "seed": seed + f},
                             lgb.Dataset(long[tr], y[tr], categorical_feature=cat),
                             num_boost_round=CEILING_ROUNDS)
-        pred[te] = booster.predict(long[te])
+        pred[te] = lgb_safe.predict(booster, long[te])
     effects = pd.DataFrame({"employee_id": emp, "program_id": prog, "expected_gain": pred,
                             "low": pred, "high": pred}).dropna(subset=["expected_gain"])
     return recommend(effects, history, top_k=top_k)

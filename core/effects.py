@@ -270,7 +270,7 @@ def _control_features(columns: Sequence[str], skill: str) -> list[str]:
 
 CONTROL_PARAMS = {"objective": "regression", "learning_rate": 0.1, "num_leaves": 15,
                   "min_data_in_leaf": 40, "max_bin": 63, "lambda_l2": 5.0,
-                  "verbose": -1, "num_threads": 1, "min_data_per_group": 20,
+                  "verbose": -1, "num_threads": lgb_safe.THREADS, "min_data_per_group": 20,
                   "cat_smooth": 5.0}
 CONTROL_ROUNDS = 80
 
@@ -413,7 +413,7 @@ class SkillGainModel:
             if not len(idx):
                 continue
             Xs = X.iloc[idx]
-            expected = self.baseline_[s].predict(Xs[self.control_features_[s]])
+            expected = lgb_safe.predict(self.baseline_[s], Xs[self.control_features_[s]])
             gap = self._expected_gap(Xs, s)
             A = np.zeros((len(idx), self.n_coef_))
             for p in progs_s:
@@ -810,7 +810,7 @@ class KPIGainModel:
                                 num_boost_round=CONTROL_ROUNDS)
             Xr = X.iloc[rows]
             _med, spread = self.scale_[k]
-            y = (change[rows] - booster.predict(Xr[cols])) / spread
+            y = (change[rows] - lgb_safe.predict(booster, Xr[cols])) / spread
             A = np.zeros((len(rows), self.n_coef_))
             B = _kpi_basis(self._z(Xr, k))
             A[:, :nb] = B
@@ -969,7 +969,7 @@ def monotone_constraints(columns: Sequence[str],
 RESPONSE_PARAMS = {"objective": "regression", "learning_rate": 0.05, "num_leaves": 5,
                    "max_depth": 6, "min_data_in_leaf": 20, "feature_fraction": 0.9,
                    "lambda_l2": 1.0, "min_data_per_group": 20, "cat_smooth": 5.0,
-                   "max_bin": 127, "verbose": -1, "num_threads": 1,
+                   "max_bin": 127, "verbose": -1, "num_threads": lgb_safe.THREADS,
                    "monotone_constraints_method": "basic"}
 RESPONSE_ROUNDS = 300
 # Members of the response bag. A tree ensemble is a step function, and the difference a

@@ -49,7 +49,7 @@ DEFAULT_PARAMS: dict = {
     "verbose": -1,
     # One OpenMP thread per booster: the two boosters are fitted in parallel threads instead.
     # On a busy 2-core machine two OpenMP threads per booster were up to 10x slower.
-    "num_threads": 1,
+    "num_threads": lgb_safe.THREADS,
 }
 DEFAULT_ROUNDS = 300
 _SEP = "\n#### SPTE-MODEL-SEPARATOR ####\n"
@@ -517,7 +517,7 @@ def lgb_params(cfg: dict, *, random_state: int) -> dict:
         "min_data_per_group": int(mdpg),
         "cat_smooth": float(smooth),
         "verbose": -1,
-        "num_threads": 1,
+        "num_threads": lgb_safe.THREADS,
         "seed": int(random_state),
         "deterministic": True,
         "force_col_wise": True,
@@ -596,7 +596,7 @@ def fit_folds(fn: Callable[[Any], Any], folds: Sequence[Any]) -> list[Any]:
         return list(pool.map(fn, folds))
 
 
-_DATASET_PARAMS = {"feature_pre_filter": False, "verbose": -1, "num_threads": 1}
+_DATASET_PARAMS = {"feature_pre_filter": False, "verbose": -1, "num_threads": lgb_safe.THREADS}
 
 
 @dataclass
@@ -641,9 +641,9 @@ def fit_early_stopped(params: dict, objective: str, metric: str, fold: FoldData,
                         callbacks=[lgb.early_stopping(stopping_rounds, verbose=False)])
     best = booster.best_iteration or booster.current_iteration()
     if fold.init_valid is not None:  # predict() leaves the start score out
-        raw = booster.predict(fold.X_valid, num_iteration=best, raw_score=True)
+        raw = lgb_safe.predict(booster, fold.X_valid, num_iteration=best, raw_score=True)
         return int(best), expit(raw + fold.init_valid)
-    return int(best), booster.predict(fold.X_valid, num_iteration=best)
+    return int(best), lgb_safe.predict(booster, fold.X_valid, num_iteration=best)
 
 
 def final_rounds(best_iterations: Sequence[int], growth: float = 1.1) -> int:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
+from core import lgb_safe
 from core.errors import BilingualError
 from core.features import FeatureFrame, History
 
@@ -44,13 +45,13 @@ LOW_ESS = 50.0
 PROPENSITY_PARAMS: dict = {
     "learning_rate": 0.05, "num_leaves": 4, "min_data_in_leaf": 30, "lambda_l2": 5.0,
     "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1,
-    "min_data_per_group": 30, "cat_smooth": 10.0, "verbose": -1, "num_threads": 1,
+    "min_data_per_group": 30, "cat_smooth": 10.0, "verbose": -1, "num_threads": lgb_safe.THREADS,
 }
 OUTCOME_PARAMS: dict = {
     "objective": "regression", "learning_rate": 0.05, "num_leaves": 15, "max_depth": 5,
     "min_data_in_leaf": 20, "lambda_l2": 1.0, "feature_fraction": 0.9, "bagging_fraction": 0.9,
     "bagging_freq": 1, "min_data_per_group": 20, "cat_smooth": 5.0, "verbose": -1,
-    "num_threads": 1,
+    "num_threads": lgb_safe.THREADS,
 }
 
 
@@ -308,14 +309,14 @@ def _fit_propensity(X: pd.DataFrame, a: np.ndarray, folds: np.ndarray, k: int,
             params = {**PROPENSITY_PARAMS, "objective": "multiclass", "num_class": k,
                       "seed": seed}
             booster = _lgb_early(params, X.loc[tr], a[tr], groups[tr], rng)
-            p[te] = booster.predict(X.loc[te])
+            p[te] = lgb_safe.predict(booster, X.loc[te])
             continue
         params = {**PROPENSITY_PARAMS, "objective": "binary", "seed": seed}
         if treated[tr].all() or not treated[tr].any():
             p_t = np.full(te.sum(), float(treated[tr].mean()))
         else:
             booster = _lgb_early(params, X.loc[tr], treated[tr].astype(float), groups[tr], rng)
-            p_t = booster.predict(X.loc[te])
+            p_t = lgb_safe.predict(booster, X.loc[te])
         fit = tr & treated
         Z = Zfull[:, 1:, :]
         mu = Z[fit].reshape(-1, Z.shape[2]).mean(axis=0)
@@ -351,8 +352,8 @@ def _fit_outcome(X: pd.DataFrame, a: np.ndarray, r: np.ndarray, target: np.ndarr
         params = {**OUTCOME_PARAMS, "seed": int(rng.integers(0, 2**31 - 1))}
         Xtr = _with_action(X.loc[tr], a[tr], Zfull[tr], actions)
         booster = _lgb_early(params, Xtr, r[tr], groups[tr], rng)
-        q_log[te] = booster.predict(_with_action(X.loc[te], a[te], Zfull[te], actions))
-        q_pol[te] = booster.predict(_with_action(X.loc[te], target[te], Zfull[te], actions))
+        for out, act in ((q_log, a[te]), (q_pol, target[te])):
+            out[te] = lgb_safe.predict(booster, _with_action(X.loc[te], act, Zfull[te], actions))
     return q_log, q_pol
 
 

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
+from core import lgb_safe
 from core.contract import KPI_PREFIX, SKILL_MAX, SKILL_PREFIX, period_key
 from core.effects import (
     N_BASIS,
@@ -578,12 +579,12 @@ class CounterfactualRecommender:
 
 OUTCOME_PARAMS = {"objective": "regression", "learning_rate": 0.05, "num_leaves": 15,
                   "min_data_in_leaf": 40, "max_bin": 63, "lambda_l2": 5.0,
-                  "feature_fraction": 0.8, "verbose": -1, "num_threads": 1,
+                  "feature_fraction": 0.8, "verbose": -1, "num_threads": lgb_safe.THREADS,
                   "min_data_per_group": 20, "cat_smooth": 5.0}
 OUTCOME_ROUNDS = 200
 PROPENSITY_PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 7,
                      "min_data_in_leaf": 40, "max_bin": 63, "lambda_l2": 5.0,
-                     "verbose": -1, "num_threads": 1, "min_data_per_group": 20,
+                     "verbose": -1, "num_threads": lgb_safe.THREADS, "min_data_per_group": 20,
                      "cat_smooth": 10.0}
 PROPENSITY_ROUNDS = 150
 PROPENSITY_FLOOR = 1e-3
@@ -761,7 +762,7 @@ class UpliftRecommender:
                              lgb.Dataset(X[tr], treated[tr].astype(float),
                                          categorical_feature=cat),
                              num_boost_round=PROPENSITY_ROUNDS)
-            return te, out.predict(X[te]), prop.predict(X[te])
+            return te, lgb_safe.predict(out, X[te]), lgb_safe.predict(prop, X[te])
 
         m = np.zeros(len(y))
         e_any = np.zeros(len(y))
