@@ -4,11 +4,10 @@ The estimators run LightGBM fits and small linear solves on a thread per CPU, an
 is faster on one BLAS thread than split across several. OpenBLAS's thread count is
 process-wide and threadpoolctl, which sets it, is not thread-safe (joblib/threadpoolctl
 #176, #205): workers that each entered and left their own ``threadpool_limits`` changed it
-while another worker was inside a solve; twice a benchmark process died that way, as far
-as we can tell (a segmentation fault, and 'terminate called without an active exception',
-each once in about a hundred fits, neither reproduced at will). So every caller shares one
-reference-counted hold: the first to enter sets one thread, the last to
-leave restores the original count, and only those two touch the libraries, under a lock.
+while another worker was inside a solve. So every caller shares one reference-counted
+hold: the first to enter sets one thread, the last to leave restores the original count,
+and only those two touch the libraries, under a lock. (The rare crashes once blamed on
+this were LightGBM's own process-wide thread count: see :mod:`core.lgb_safe`.)
 """
 
 from __future__ import annotations
