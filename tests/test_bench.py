@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks import alt_sweep
 from benchmarks.alt_org import SHAPES, generate_alt
 from core import bench
 from core.bench import check_targets, format_table, policy_scores, run_bench
@@ -249,3 +250,19 @@ def test_bench_of_another_real_file_only(tmp_path):
     assert first["status"] == "N/A" and "hr_promotion_train.csv" in first["detail"]
     text = format_table(result)
     assert "rotacion.csv (outcome se_fue)" in text and "Policy value" not in text
+
+
+def test_alt_sweep_scores_each_generated_organization(tmp_path, capsys):
+    specs = ["dev:150:5:3", "threshold:200:5:3"]
+    assert alt_sweep.main([*specs, "--cache", str(tmp_path), "--json", "--ceiling"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    rows = out["organizations"]
+    assert [r["spec"] for r in rows] == specs
+    for r in rows:  # far above a random program (about a quarter of the oracle)
+        assert 60.0 < r["policy_value_pct"] <= 100.0 + 1e-9
+        assert 60.0 < r["ceiling_pct"] <= 100.0 + 1e-9
+    assert out["mean_policy_value_pct"] == pytest.approx(
+        sum(r["policy_value_pct"] for r in rows) / 2)
+    # generated once, then read from the cache
+    assert (tmp_path / "dev_150_5_3" / "ground_truth.csv").exists()
+    assert (tmp_path / "threshold_200_5_3" / "ground_truth.csv").exists()
