@@ -38,6 +38,12 @@ SETS = {
         "kpi:1700:8:406 kpi:900:8:407:even kpi:1300:8:408:even kpi:1000:8:409:best "
         "threshold:1200:8:410 dev:800:8:411 kpi:550:10:412"
     ).split(),
+    # generated after the change the set above chose, to check it held
+    "2026-11-29-fresh": (
+        "kpi:800:8:501 kpi:1200:8:502 kpi:600:10:503 kpi:1600:8:504 kpi:1000:6:505 "
+        "kpi:2200:8:506 kpi:900:8:507:even kpi:1100:8:508:best kpi:750:8:509 "
+        "threshold:900:8:510 dev:700:8:511 kpi:1300:10:512"
+    ).split(),
 }
 
 

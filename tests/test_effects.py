@@ -74,9 +74,11 @@ def test_adaptive_ridge_keeps_more_of_a_strong_effect_and_less_of_the_null_ones(
 
 
 def test_adaptive_ridge_keeps_most_of_a_clear_effect():
-    """The reweighting's power (:data:`core.effects.ADAPTIVE_POWER`): a course that clearly
-    moves a KPI keeps most of its size (70% on average with the usual power of one, which
-    let its rivals look as good), while the null ones stay near zero."""
+    """The reweighting's power (:data:`core.effects.ADAPTIVE_POWER`) and the share of the
+    cross-validated penalty kept (:data:`core.effects.FINAL_PENALTY_SHARE`): a course that
+    clearly moves a KPI keeps most of its size (70% on average with the usual power of one
+    and the whole penalty, which let its rivals look as good; 82% with the cube alone),
+    while the null ones stay nearer zero than with the plain reweighting (0.128)."""
     kept, null_error = [], []
     for seed in range(10):
         A, y, groups, base, is_dev, truth = _one_strong_program(seed)
@@ -85,8 +87,8 @@ def test_adaptive_ridge_keeps_most_of_a_clear_effect():
         got, want = coef[0] + coef[1:], truth[0] + truth[1:]
         kept.append(got[0] / want[0])
         null_error.append(np.abs(got[1:] - want[1:]).mean())
-    assert np.mean(kept) >= 0.8, np.round(kept, 2)
-    assert np.mean(null_error) < 0.11
+    assert np.mean(kept) >= 0.85, np.round(kept, 2)
+    assert np.mean(null_error) < 0.125
 
 def _kpi_rows(seed: int, effect):
     """KPI-channel rows of eight programs' completers (one taken by 900 people, one by 60,
