@@ -504,8 +504,9 @@ ADAPTIVE_SCALES = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 # course that clearly moves a KPI kept 70% of its effect (mean of ten seeds of
 # tests/test_effects.py's one-strong-program case) and the ridge pulled it towards the
 # pooled mean, so its rivals looked as good. Cubed: 82%, with the null programs' errors a
-# fifth smaller; policy value +22.1 points over 39 independent organizations in three
-# sets (+8.6, +8.3, +5.2; none down by more than 1.6). Squared gained +13.1; the fifth
+# fifth smaller; policy value +22.1 points over the 39 independent organizations of
+# `python -m benchmarks.alt_sweep --set 2026-11-29` (+8.6, +8.3, +5.2 over its three
+# parts; none down by more than 1.6). Squared gained +13.1; the fifth
 # power lost 25.9 on one organization whose courses help the best most.
 ADAPTIVE_POWER = 3.0
 # Share of the cross-validated deviation penalties the returned ones keep. Cross-validation
@@ -528,12 +529,12 @@ def adaptive_penalty(A, y: np.ndarray, groups: np.ndarray, base_pen: np.ndarray,
     much as the many with none, towards the pooled mean. A one-step adaptive ridge (as in
     the adaptive lasso, Zou 2006): fit with the cross-validated common scale, divide each
     deviation's penalty by the cube of its size relative to the mean size
-    (:data:`ADAPTIVE_POWER`), then choose the common scale
-    again by cross-validation over employees, each fold reweighted from a fit without it
-    (so the returned error is honest about the reweighting too). Returns the penalties
-    (reweighted from all rows, the deviations' times :data:`FINAL_PENALTY_SHARE`) and that
-    cross-validated sum of squared errors; with
-    ``return_oof``, also the out-of-fold predictions behind it (for :func:`stacking_weight`).
+    (:data:`ADAPTIVE_POWER`), then choose the common scale again by cross-validation over
+    employees, each fold reweighted from a fit without it (so the returned error is honest
+    about the reweighting too). Returns the penalties (reweighted from all rows, the
+    deviations' times :data:`FINAL_PENALTY_SHARE`) and that cross-validated sum of squared
+    errors; with ``return_oof``, also the out-of-fold predictions behind it (for
+    :func:`stacking_weight`: they are those of the whole cross-validated penalty).
     """
     scale = choose_ridge_scale(A, y, groups, base_pen, is_dev, seed, scales)
     pen = np.where(is_dev, base_pen * scale, base_pen)
