@@ -49,28 +49,30 @@ def _one_strong_program(seed: int):
     return A, y, groups, base, is_dev, truth
 
 
+def _program_effects(A, y, penalty) -> np.ndarray:
+    """Each program's effect under a ridge fit: the pooled term plus its deviation."""
+    coef = np.linalg.solve(A.T @ A + np.diag(penalty), A.T @ y)
+    return coef[0] + coef[1:]
+
+
 def test_adaptive_ridge_keeps_more_of_a_strong_effect_and_less_of_the_null_ones():
     strong_better, null_common, null_adaptive = 0, [], []
     for seed in range(5):
         A, y, groups, base, is_dev, truth = _one_strong_program(seed)
         scale = choose_ridge_scale(A, y, groups, base, is_dev, seed, SCALES)
-        common = np.linalg.solve(A.T @ A + np.diag(np.where(is_dev, base * scale, base)),
-                                 A.T @ y)
+        got_c = _program_effects(A, y, np.where(is_dev, base * scale, base))
         pen, err = adaptive_penalty(A, y, groups, base, is_dev, seed, SCALES)
-        adaptive = np.linalg.solve(A.T @ A + np.diag(pen), A.T @ y)
+        got_a = _program_effects(A, y, pen)
         assert pen.shape == base.shape and (pen > 0).all()
         assert pen[0] == base[0]  # the pooled term keeps its penalty
         assert pen[1] < np.median(pen[2:])  # the strong program is penalised less
         assert 0 < err < float(y @ y)  # a cross-validated error, better than no effect
-        # each program's effect: the pooled term plus its deviation
         want = truth[0] + truth[1:]
-        got_c, got_a = common[0] + common[1:], adaptive[0] + adaptive[1:]
         strong_better += abs(got_a[0] - want[0]) < abs(got_c[0] - want[0])
         null_common.append(np.abs(got_c[1:] - want[1:]).mean())
         null_adaptive.append(np.abs(got_a[1:] - want[1:]).mean())
     assert strong_better >= 4
     assert np.mean(null_adaptive) < np.mean(null_common)
-
 
 
 def test_adaptive_ridge_keeps_most_of_a_clear_effect():
@@ -83,12 +85,12 @@ def test_adaptive_ridge_keeps_most_of_a_clear_effect():
     for seed in range(10):
         A, y, groups, base, is_dev, truth = _one_strong_program(seed)
         pen, _err = adaptive_penalty(A, y, groups, base, is_dev, seed, SCALES)
-        coef = np.linalg.solve(A.T @ A + np.diag(pen), A.T @ y)
-        got, want = coef[0] + coef[1:], truth[0] + truth[1:]
+        got, want = _program_effects(A, y, pen), truth[0] + truth[1:]
         kept.append(got[0] / want[0])
         null_error.append(np.abs(got[1:] - want[1:]).mean())
     assert np.mean(kept) >= 0.85, np.round(kept, 2)
     assert np.mean(null_error) < 0.125
+
 
 def _kpi_rows(seed: int, effect):
     """KPI-channel rows of eight programs' completers (one taken by 900 people, one by 60,
