@@ -4,11 +4,11 @@ What the engine's changes are checked on: each organization is generated (cached
 ``--cache``), trained and planned the way the app does it, and scored against its own
 ground truth; ``--ceiling`` adds the model fitted to the true gains (a reference).
 
-    python -m benchmarks.alt_sweep [SPEC ...] [--set NAME] [--cache DIR] [--ceiling] [--json]
+    python -m benchmarks.alt_sweep [SPEC ...] [--set NAME ...] [--cache DIR] [--ceiling] [--json]
 
 SPEC is ``shape:employees:quarters:seed[:kpi_form]`` with shape ``kpi`` or ``threshold``
 (:mod:`benchmarks.alt_org`) or ``dev`` (:mod:`core.synthetic`), e.g. ``kpi:700:8:201``,
-``kpi:1000:8:221:even``, ``dev:600:10:241``. ``--set`` adds a named list (:data:`SETS`).
+``kpi:1000:8:221:even``, ``dev:600:10:241``. ``--set`` adds a named list (:data:`SETS`; repeatable).
 """
 
 from __future__ import annotations
@@ -43,6 +43,12 @@ SETS = {
         "kpi:800:8:501 kpi:1200:8:502 kpi:600:10:503 kpi:1600:8:504 kpi:1000:6:505 "
         "kpi:2200:8:506 kpi:900:8:507:even kpi:1100:8:508:best kpi:750:8:509 "
         "threshold:900:8:510 dev:700:8:511 kpi:1300:10:512"
+    ).split(),
+    # generated to check the KPI horizons (core.effects.KPI_HORIZONS): small, long histories
+    "2026-11-29-small": (
+        "kpi:550:10:601 kpi:650:10:602 kpi:700:8:603 kpi:500:8:604 kpi:800:10:605 "
+        "kpi:600:8:606 kpi:900:10:607:even kpi:700:10:608:best threshold:600:10:609 "
+        "dev:500:10:610"
     ).split(),
 }
 
@@ -91,12 +97,13 @@ def score(spec: str, cache: Path, *, ceiling: bool = False) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("specs", nargs="*")
-    ap.add_argument("--set", choices=sorted(SETS), help="add a named list of specs")
+    ap.add_argument("--set", choices=sorted(SETS), action="append", default=[],
+                    help="add a named list of specs (repeatable)")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "alt_sweep"))
     ap.add_argument("--ceiling", action="store_true")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    specs = [*args.specs, *(SETS[args.set] if args.set else ())]
+    specs = [*args.specs, *(spec for name in args.set for spec in SETS[name])]
     if not specs:
         ap.error("give at least one SPEC or --set")
     cache = Path(args.cache)

@@ -42,6 +42,7 @@ against a ground truth.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import lightgbm as lgb
 import numpy as np
@@ -51,6 +52,7 @@ from sklearn.linear_model import LogisticRegression
 from core import lgb_safe
 from core.contract import KPI_PREFIX, SKILL_MAX, SKILL_PREFIX, period_key
 from core.effects import (
+    KPI_HORIZONS,
     N_BASIS,
     OUTCOME_HORIZON,
     RESPONSE_MEMBERS,
@@ -289,8 +291,11 @@ class CounterfactualRecommender:
         to the role's target recomputed); 0: no window along the skills. With both 0 the
         effect is predicted at today's values.
     outcome_horizon
-        Quarters after a program over whose mean its skill and KPI gains are measured
+        Quarters after a program over whose mean its skill gains are measured
         (:data:`core.effects.OUTCOME_HORIZON`; 1: the next quarter alone).
+    kpi_horizons
+        The same for its KPI gains, one or more: each KPI keeps the horizon whose fit
+        predicts best in cross-validation (:data:`core.effects.KPI_HORIZONS`).
 
     Attributes after ``fit``: ``gains_`` (the skill-gain model), ``kpi_gains_`` (the KPI
     model or None; ``kpi_gains_.active_`` the KPIs moved), ``response_``, ``fallback_``
@@ -303,7 +308,8 @@ class CounterfactualRecommender:
                  response: str = "skills", kpi_channel: bool = True,
                  response_target: str = "now", kpi_smoothing: float = KPI_SMOOTH_WIDTH,
                  skill_smoothing: float = SKILL_SMOOTH_WIDTH,
-                 outcome_horizon: int = OUTCOME_HORIZON, random_state: int = 0):
+                 outcome_horizon: int = OUTCOME_HORIZON,
+                 kpi_horizons: Sequence[int] = KPI_HORIZONS, random_state: int = 0):
         self.n_draws = n_draws
         self.n_models = n_models
         self.response = response
@@ -312,6 +318,7 @@ class CounterfactualRecommender:
         self.kpi_smoothing = kpi_smoothing
         self.skill_smoothing = skill_smoothing
         self.outcome_horizon = outcome_horizon
+        self.kpi_horizons = kpi_horizons
         self.random_state = random_state
 
     def fit(self, history: History, ff: FeatureFrame,
@@ -326,8 +333,8 @@ class CounterfactualRecommender:
         use_model = self.response == "model" and rating_model is not None
         self.kpi_gains_ = None
         if self.kpi_channel and not use_model and not self.gains_.fallback_:
-            self.kpi_gains_ = KPIGainModel(self.n_draws, self.random_state).fit(
-                history, ff, pnl)
+            self.kpi_gains_ = KPIGainModel(self.n_draws, self.random_state,
+                                           self.kpi_horizons).fit(history, ff, pnl)
         active = self.kpi_gains_.active_ if self.kpi_gains_ is not None else []
         if use_model:
             self.response_ = rating_model
