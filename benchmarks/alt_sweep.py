@@ -8,7 +8,8 @@ ground truth; ``--ceiling`` adds the model fitted to the true gains (a reference
 
 SPEC is ``shape:employees:quarters:seed[:kpi_form]`` with shape ``kpi`` or ``threshold``
 (:mod:`benchmarks.alt_org`) or ``dev`` (:mod:`core.synthetic`), e.g. ``kpi:700:8:201``,
-``kpi:1000:8:221:even``, ``dev:600:10:241``. ``--set`` adds a named list (:data:`SETS`; repeatable).
+``kpi:1000:8:221:even``, ``dev:600:10:241``. ``--set`` adds a named list (:data:`SETS`),
+and may be repeated.
 """
 
 from __future__ import annotations

@@ -294,8 +294,8 @@ class CounterfactualRecommender:
         Quarters after a program over whose mean its skill gains are measured
         (:data:`core.effects.OUTCOME_HORIZON`; 1: the next quarter alone).
     kpi_horizons
-        The same for its KPI gains, one or more: each KPI keeps the horizon whose fit
-        predicts best in cross-validation (:data:`core.effects.KPI_HORIZONS`).
+        The same for its KPI gains, tried in order: each KPI keeps the first horizon whose
+        fit passes the cross-validation gate (:data:`core.effects.KPI_HORIZONS`).
 
     Attributes after ``fit``: ``gains_`` (the skill-gain model), ``kpi_gains_`` (the KPI
     model or None; ``kpi_gains_.active_`` the KPIs moved), ``response_``, ``fallback_``
