@@ -1091,21 +1091,15 @@ def _policy_rows(orgs: list[dict], sub: str | None) -> list[list[str]]:
     return rows
 
 
-def format_table(result: dict[str, Any]) -> str:
-    """The benchmark as plain-text tables (what ``python -m core bench`` prints)."""
-    cfg, mach = result.get("config", {}), result.get("machine", {})
-    orgs = result.get("orgs", [])
+def _org_sections(result: dict[str, Any], orgs: list[dict[str, Any]]) -> list[str]:
+    """Sections 1-3 of :func:`format_table`: policy value, predictive scores and stages of
+    the generated organizations."""
     lines = [
-        "Recommendation benchmark (issue 3)",
-        f"machine: {mach.get('cpus')} CPUs, Python {mach.get('python')}, LightGBM "
-        f"{mach.get('lightgbm')}, scikit-learn {mach.get('sklearn')}; seed {cfg.get('seed')}; "
-        f"wall time {_fmt(result.get('wall_seconds'), '.1f')} s",
         "",
         "1. Policy value: mean true gain of each employee's top-1 program as % of the oracle "
         "(each employee's best ELIGIBLE program: not completed, not in progress, prerequisites "
         "met) / precision@3 against the true top 3 eligible",
     ]
-    synthetic_from = len(lines) - 2  # sections 1-3 are about organizations; none: left out
     names = [o["name"] for o in orgs]
     rows = _policy_rows(orgs, None)
     rows.append(["oracle mean gain: eligible / all",
@@ -1171,9 +1165,21 @@ def format_table(result: dict[str, Any]) -> str:
                 row.append(f"{e['seconds']:.2f} s / {_fmt(e.get('peak_mb'), '.0f')} MB")
         rows.append(row)
     lines += _grid(["stage", *names], rows)
+    return lines
 
-    if not orgs:
-        del lines[synthetic_from:]
+
+def format_table(result: dict[str, Any]) -> str:
+    """The benchmark as plain-text tables (what ``python -m core bench`` prints)."""
+    cfg, mach = result.get("config", {}), result.get("machine", {})
+    orgs = result.get("orgs", [])
+    lines = [
+        "Recommendation benchmark (issue 3)",
+        f"machine: {mach.get('cpus')} CPUs, Python {mach.get('python')}, LightGBM "
+        f"{mach.get('lightgbm')}, scikit-learn {mach.get('sklearn')}; seed {cfg.get('seed')}; "
+        f"wall time {_fmt(result.get('wall_seconds'), '.1f')} s",
+    ]
+    if orgs:  # none with --real-only
+        lines += _org_sections(result, orgs)
     real = result.get("real", {})
     lines += ["", f"4. Real snapshot file {real.get('file', REAL_FILE.name)} "
               f"(outcome {real.get('target', REAL_TARGET)})"]
