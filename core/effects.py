@@ -242,7 +242,7 @@ def panel(history: History, ff: FeatureFrame, horizon: int = OUTCOME_HORIZON) ->
     return Panel(X=X, employee_id=emp[rows], skill_change=skill_change,
                  kpi_change=kpi_change, rating_change=rating_change, treatments=treatments,
                  any_record=any_record, quarters_ahead=ahead.astype(float),
-                 horizon=max(1, horizon))
+                 horizon=len(chain))
 
 
 # --------------------------------------------------------------------------------------------

@@ -527,9 +527,8 @@ def test_a_kpi_channel_failing_over_two_quarters_is_tried_over_three(tmp_path):
     ff = FeatureBuilder().fit_transform(h)
     fits = {hz: KPIGainModel(n_draws=5, horizons=hz).fit(h, ff)
             for hz in ((2,), (3,), (2, 3))}
-    both = fits[(2, 3)]
+    two, three, both = fits[(2,)], fits[(3,)], fits[(2, 3)]
     for k in both.kpis_:
-        two, three = fits[(2,)], fits[(3,)]
         pick = 3 if k not in two.active_ and three.cv_gain_[k] > two.cv_gain_[k] else 2
         one = fits[(pick,)]
         assert both.horizon_[k] == pick
@@ -539,7 +538,7 @@ def test_a_kpi_channel_failing_over_two_quarters_is_tried_over_three(tmp_path):
             np.testing.assert_array_equal(both.coef_[k], one.coef_[k])
     assert set(both.horizon_.values()) == {2, 3}
     deadlines = "kpi_cumplimiento_plazos"
-    assert deadlines not in fits[(2,)].active_ and deadlines in both.active_
+    assert deadlines not in two.active_ and deadlines in both.active_
 
     gt = pd.read_csv(d / "ground_truth.csv", dtype={"employee_id": str, "program_id": str})
     elig = eligible_pairs(h, ff.keys.loc[latest_rows(ff), "employee_id"].astype(str))
