@@ -42,7 +42,7 @@ against a ground truth.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import lightgbm as lgb
 import numpy as np
@@ -344,17 +344,20 @@ class CounterfactualRecommender:
                                            random_state=self.random_state).fit(ff)
         self.fallback_ = bool(self.gains_.fallback_)
         self.warnings_: list[dict[str, str]] = []
-        if self.fallback_:
+        if self.fallback_ and self.gains_.declared_:
             self._warn("No hay capacitaciones completadas de las que aprender: se usa la "
                        "ganancia declarada en el catálogo para cada programa.",
                        "There are no completed trainings to learn from: each program's "
                        "declared gain from the catalog is used instead.")
+        elif self.fallback_:
+            self._warn("No hay capacitaciones completadas de las que aprender y el catálogo "
+                       "no declara ganancias: se supone hasta medio nivel en cada habilidad "
+                       "que trabaja cada programa.",
+                       "There are no completed trainings to learn from and the catalog "
+                       "declares no gains: each program is assumed to raise each skill it "
+                       "trains by up to half a level.")
         elif self.gains_.untaken_:
-            names = ", ".join(self.gains_.untaken_)
-            self._warn(f"Nadie completó {names}: su efecto se estima con el de los demás "
-                       "programas y su ganancia declarada.",
-                       f"Nobody completed {names}: its effect is estimated from the other "
-                       "programs and its declared gain.")
+            self._warn(**untaken_warning(self.gains_.untaken_, self.gains_.declared_))
         return self
 
     def _warn(self, es: str, en: str) -> None:
@@ -814,12 +817,7 @@ class UpliftRecommender:
         self.coef_ = ridge_draws(D, resid, emp, pen, self.n_draws, self.random_state)
         self.warnings_ = []
         if self.untaken_:
-            names = ", ".join(self.untaken_)
-            self.warnings_.append({
-                "es": f"Nadie completó {names}: su efecto es el de los demás programas "
-                      "ajustado por su ganancia declarada.",
-                "en": f"Nobody completed {names}: its effect is that of the other programs "
-                      "adjusted by its declared gain."})
+            self.warnings_.append(untaken_warning(self.untaken_, self.declared_scaled_))
         return self
 
     def _program_shares(self, X, T, folds, programs, cat) -> np.ndarray:
@@ -984,6 +982,26 @@ def in_progress_programs(history: History) -> dict[str, set[str]]:
                     strict=True):
         out.setdefault(e, set()).add(p)
     return out
+
+
+def untaken_warning(programs: Sequence[str], declared: Collection[str]) -> dict[str, str]:
+    """The es/en warning that nobody completed ``programs``, in the singular or plural,
+    naming the declared gain only where the catalog gives one (``declared``: program ids
+    with a declared gain)."""
+    if len(programs) == 1:
+        es = f"Nadie completó {programs[0]}: su efecto se estima con el de los demás programas"
+        en = f"Nobody completed {programs[0]}: its effect is estimated from the other programs"
+        gain = (" y su ganancia declarada", " and its declared gain")
+    else:
+        head, last = ", ".join(programs[:-1]), programs[-1]
+        es = (f"Nadie completó {head} ni {last}: sus efectos se estiman con los de los "
+              "demás programas")
+        en = (f"Nobody completed {head} or {last}: their effects are estimated from the "
+              "other programs")
+        gain = (" y sus ganancias declaradas", " and their declared gains")
+    if not any(p in declared for p in programs):
+        gain = ("", "")
+    return {"es": f"{es}{gain[0]}.", "en": f"{en}{gain[1]}."}
 
 
 def eligible_pairs(history: History, employees=None,

@@ -25,6 +25,7 @@ from core.recommend import (
     latest_rows,
     policy_value,
     recommend,
+    untaken_warning,
 )
 
 
@@ -287,6 +288,32 @@ def test_no_completed_training_falls_back_to_declared_gains(org):
     with pytest.raises(RecommendError) as err:
         UpliftRecommender().fit(none, ff)
     assert "capacitaciones" in err.value.message_es and "training" in err.value.message_en
+
+
+def test_no_completed_training_and_no_declared_gains_says_what_is_assumed(org):
+    h, ff, _gt = org
+    none = _with(h, training_records=h.training_records.iloc[0:0],
+                 programs=h.programs.drop(columns="expected_gain"))
+    with pytest.warns(RecommendWarning, match="declares no gains"):
+        est = CounterfactualRecommender(n_draws=5, n_models=1).fit(none, ff)
+    assert est.fallback_
+    (w,) = est.warnings_
+    assert "declarada" not in w["es"] and "medio nivel" in w["es"]
+    assert est.effects()["expected_gain"].max() > 0
+
+
+def test_untaken_warning_agrees_in_number_and_names_declared_gains_only_if_given():
+    one = untaken_warning(["P07"], {"P07"})
+    assert one["es"] == ("Nadie completó P07: su efecto se estima con el de los demás "
+                         "programas y su ganancia declarada.")
+    assert one["en"] == ("Nobody completed P07: its effect is estimated from the other "
+                         "programs and its declared gain.")
+    many = untaken_warning(["P04", "P05", "P09"], set())
+    assert many["es"] == ("Nadie completó P04, P05 ni P09: sus efectos se estiman con los "
+                          "de los demás programas.")
+    assert many["en"] == ("Nobody completed P04, P05 or P09: their effects are estimated "
+                          "from the other programs.")
+    assert "their declared gains" in untaken_warning(["A", "B"], {"B"})["en"]
 
 
 @pytest.mark.parametrize("cls", [CounterfactualRecommender, UpliftRecommender])
