@@ -7,12 +7,14 @@ Exit codes: 0 done (stored or unchanged), 2 the input was rejected (nothing stor
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
 import secrets
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -229,10 +231,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     engine = _engine()
     try:
-        summary = train_and_plan(engine, budget_seconds=args.budget_seconds,
-                                  target=args.target, created_by=args.user, force=args.force)
+        with _quiet_recommend_warnings():
+            summary = train_and_plan(engine, budget_seconds=args.budget_seconds,
+                                      target=args.target, created_by=args.user,
+                                      force=args.force)
     except TrainingError as exc:
         raise Rejected({"message": exc.message(args.lang)}) from exc
+    _print_notes(summary.get("plan_warnings"), args.lang)
     plans = summary["plans_stored"]
     metrics = summary.get("metrics", {})
     human = [f"model version {summary.get('model_version')} ({summary.get('status')}, "
@@ -244,6 +249,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def _quiet_recommend_warnings():
+    """Keep the estimator's Python warnings (with a source path) off the terminal: the
+    command prints the same messages itself, in the user's language (:func:`_print_notes`).
+    The CLI runs one command on one thread, so changing the filters here is safe."""
+    from core.recommend import RecommendWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RecommendWarning)
+        yield
+
+
+def _print_notes(notes: list[dict[str, str]] | None, lang: str) -> None:
+    """The estimator's notes (es/en dicts) on stderr, so ``--json`` output stays one
+    document on stdout."""
+    for note in notes or []:
+        word = "warning" if lang == "en" else "aviso"
+        print(f"{word}: {note.get(lang) or note.get('es', '')}", file=sys.stderr)
+
+
 def _lookup_message(exc: LookupError, lang: str) -> str:
     return exc.message(lang) if isinstance(exc, BilingualError) else str(exc)
 
@@ -253,10 +278,13 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
     engine = _engine()
     try:
-        _version, recs, ctx = compute_plans(engine, top_k=args.top, employee_id=args.employee,
-                                            estimator=args.estimator)
+        with _quiet_recommend_warnings():
+            _version, recs, ctx = compute_plans(engine, top_k=args.top,
+                                                employee_id=args.employee,
+                                                estimator=args.estimator)
     except LookupError as exc:
         raise Rejected({"message": _lookup_message(exc, args.lang)}) from exc
+    _print_notes(ctx.get("warnings"), args.lang)
     if args.employee and recs.empty:
         raise Rejected({"message": f"no plan for employee {args.employee}"})
     out = []

@@ -170,8 +170,10 @@ def compute_plans(engine, *, top_k: int = 3, employee_id: str | None = None,
                   estimator: str | None = None) -> tuple[int, pd.DataFrame, dict]:
     """Rank programs for everyone (or one person) with the active model; nothing stored.
 
-    Returns (model version, recommendations with reasons, context). People who objected to
-    automated scoring are left out of scoring and plans.
+    Returns (model version, recommendations with reasons, context: the estimator's name,
+    how many people opted out, and the estimator's ``warnings`` as es/en dicts, e.g. a
+    program nobody completed). People who objected to automated scoring are left out of
+    scoring and plans.
     """
     from core.explain import plan_reasons
     from core.features import FeatureBuilder, load_history, role_targets
@@ -222,7 +224,8 @@ def compute_plans(engine, *, top_k: int = 3, employee_id: str | None = None,
                        index=latest["employee_id"].to_numpy())
     plans = plans.assign(reasons=reasons, risk_low=plans["employee_id"].map(risk),
                          period=plans["employee_id"].map(period))
-    return version, plans, {"estimator": type(rec).__name__, "opted_out": len(opted)}
+    return version, plans, {"estimator": type(rec).__name__, "opted_out": len(opted),
+                            "warnings": list(getattr(rec, "warnings_", []))}
 
 
 def _estimator(rec_mod, name: str | None):
@@ -270,6 +273,7 @@ def train_and_plan(engine, *, budget_seconds: float, created_by: str | None = No
     """Train; when the new model is active, compute and store everyone's plan with it.
 
     ``progress(stage)`` is called with "train", "plans", "store" so a page can show them.
+    ``plan_warnings`` in the summary: what HR should know about the stored plans (es/en).
     Raises core.training.TrainingError (in both languages) when the data cannot train a
     model; the active model then stays active.
     """
@@ -280,11 +284,13 @@ def train_and_plan(engine, *, budget_seconds: float, created_by: str | None = No
     summary = train_from_store(engine, budget_seconds=budget_seconds, target=target,
                                created_by=created_by, force=force)
     summary["plans_stored"] = None
+    summary["plan_warnings"] = []
     if summary.get("status") == "active" and summary.get("kind") == "history":
         if progress:
             progress("plans")
-        version, recs, _ctx = compute_plans(engine, top_k=3)
+        version, recs, ctx = compute_plans(engine, top_k=3)
         if progress:
             progress("store")
         summary["plans_stored"] = store_plans(engine, version, recs)
+        summary["plan_warnings"] = ctx["warnings"]
     return summary

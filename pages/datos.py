@@ -253,6 +253,8 @@ def _show_training_result(done: dict) -> None:
     st.caption(t("model.detail", lg, reason=done.get("reason", "")))
     if done.get("plans_stored") is not None:
         st.caption(t("train.plans", lg, n=fmt_number(done["plans_stored"])))
+    for note in done.get("plan_warnings") or []:
+        st.info(note.get(lg) or note.get("es", ""))
     old = (model_report.versions_by_id(eng).get(previous) or {}).get("metrics") \
         if previous else None
     table = model_report.compare_metrics_df(done.get("metrics") or {}, old, lg)

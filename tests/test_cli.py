@@ -115,12 +115,16 @@ def test_production_mode_with_weak_key_refuses_to_start(tmp_path):
     assert "COOKIE_KEY" in json.loads(out.stdout)["message"]
 
 
-def _cli_list(db_url: str, *args: str) -> list:
+def _cli_run(db_url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": db_url}
     out = subprocess.run([sys.executable, "-m", "core", *args, "--json"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=300, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return out
+
+
+def _cli_list(db_url: str, *args: str) -> list:
+    return json.loads(_cli_run(db_url, *args).stdout.strip().splitlines()[-1])
 
 
 def test_train_recommend_explain_models_as_the_issue_runs_them(db_url, tmp_path):
@@ -130,6 +134,14 @@ def test_train_recommend_explain_models_as_the_issue_runs_them(db_url, tmp_path)
     code, trained = cli(db_url, "train", "--budget-seconds", "3")
     assert code == 0 and trained["model_version"] and trained["plans_stored"] > 0
     assert 0.5 < trained["metrics"]["auc"] <= 1
+    # a small organization leaves some programs untaken: HR is told, in both languages
+    notes = trained["plan_warnings"]
+    assert notes and all("Nadie completó" in n["es"] and "Nobody completed" in n["en"]
+                         for n in notes)
+    # and the terminal gets the same note in the chosen language, not a Python warning
+    err = _cli_run(db_url, "recommend", "--top", "1", "--lang", "es").stderr
+    assert f"aviso: {notes[0]['es']}" in err.splitlines()
+    assert "RecommendWarning" not in err and "recommend.py" not in err
 
     recs = _cli_list(db_url, "recommend", "--top", "2")
     keys = {"employee_id", "program_id", "rank", "expected_gain", "low", "high", "cost_pen",

@@ -160,3 +160,21 @@ def test_data_page_shows_new_against_active_and_promotes(db):
     with session_scope(engine, write=False) as s:
         assert s.scalar(select(AuditLog.action).where(
             AuditLog.action == "model_promoted")) == "model_promoted"
+
+
+def test_data_page_tells_hr_what_the_new_plans_rest_on(db):
+    """The estimator's notes on the stored plans (e.g. a program nobody completed) reach HR."""
+    v1 = db["v1"]
+    engine = get_engine(db["url"])
+    at = AppTest.from_file(str(ROOT / "pages/datos.py"), default_timeout=180)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "rrhh"
+    note = {"es": "Nadie completó P07: su efecto se estima con el de los demás programas.",
+            "en": "Nobody completed P07: its effect is estimated from the other programs."}
+    at.session_state["train_result"] = {
+        "model_version": v1, "status": "active", "kind": "history",
+        "metrics": get_version(engine, v1)["metrics"], "previous_active": None,
+        "plans_stored": 42, "plan_warnings": [note], "reason": "first model"}
+    at.run()
+    assert not at.exception and not at.error
+    assert [i.value for i in at.info if "Nadie completó" in i.value] == [note["es"]]
