@@ -110,7 +110,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
                             "employee_id": linked})
     from core.plans import train_and_plan
 
-    trained = train_and_plan(engine, budget_seconds=10) if args.train else None
+    trained = None
+    if args.train:
+        with _quiet_recommend_warnings():
+            trained = train_and_plan(engine, budget_seconds=10)
+        _print_notes(trained.get("plan_warnings"), args.lang)
     payload = {
         "status": result.status,
         "dataset_version": result.dataset_version,
