@@ -354,24 +354,27 @@ class ChangeResult:
     ok: bool
     reason: str  # the registry's reason (English, for the log and the audit detail)
     plans_stored: int | None = None
+    plan_warnings: tuple[dict[str, str], ...] = ()  # the estimator's notes on those plans
 
 
-def _ensure_plans(engine: Engine, version_id: int) -> int | None:
-    """Compute and store everyone's plan with an active history model that has none."""
+def _ensure_plans(engine: Engine, version_id: int
+                  ) -> tuple[int | None, tuple[dict[str, str], ...]]:
+    """Compute and store everyone's plan with an active history model that has none;
+    returns how many were stored (None: none needed) and the estimator's notes (es/en)."""
     from core.registry import get_version
 
     summary = get_version(engine, version_id)
     if not summary or summary["kind"] != "history" or summary["status"] != "active":
-        return None
+        return None, ()
     with session_factory(engine)() as s:
         n = s.scalar(select(func.count()).select_from(Recommendation).where(
             Recommendation.model_version_id == version_id)) or 0
     if n:
-        return None
+        return None, ()
     from core.plans import compute_plans, store_plans
 
-    version, recs, _ctx = compute_plans(engine, top_k=3)
-    return store_plans(engine, version, recs)
+    version, recs, ctx = compute_plans(engine, top_k=3)
+    return store_plans(engine, version, recs), tuple(ctx["warnings"])
 
 
 def _change(engine: Engine, user: CurrentUser, version_id: int, action: str, fn
@@ -384,8 +387,8 @@ def _change(engine: Engine, user: CurrentUser, version_id: int, action: str, fn
         audit.record(s, username=user.username, action=action if ok else f"{action}_refused",
                      detail={"model_version": int(version_id), "reason": reason,
                              "previous_active": before})
-    plans = _ensure_plans(engine, version_id) if ok else None
-    return ChangeResult(ok, reason, plans)
+    plans, notes = _ensure_plans(engine, version_id) if ok else (None, ())
+    return ChangeResult(ok, reason, plans, notes)
 
 
 def promote(engine: Engine, user: CurrentUser, version_id: int, *, force: bool = False

@@ -283,7 +283,8 @@ def _show_training_result(done: dict) -> None:
                 res = model_report.promote(eng, user, int(version), force=True)
             if res.ok:
                 done.update(status="active", reason=res.reason,
-                            plans_stored=res.plans_stored)
+                            plans_stored=res.plans_stored,
+                            plan_warnings=list(res.plan_warnings))
                 st.session_state["train_result"] = done
                 st.rerun()
             st.error(t("model.refused", lg, v=version))

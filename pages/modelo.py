@@ -153,6 +153,8 @@ def versions_section() -> None:
         getattr(st, flash[0])(flash[1])
         if len(flash) > 2 and flash[2]:
             st.caption(t("model.detail", lg, reason=flash[2]))
+        for note in flash[3] if len(flash) > 3 else ():
+            st.info(note.get(lg) or note.get("es", ""))
     table = model_report.get_versions_df(all_versions, lg)
     note = t("model.col.note", lg)
     if not table[note].astype(bool).any():
@@ -189,7 +191,7 @@ def versions_section() -> None:
             msg = t("model.changed", lg, v=chosen)
             if res.plans_stored is not None:
                 msg += " " + t("train.plans", lg, n=fmt_number(res.plans_stored))
-            st.session_state["model_flash"] = ("success", msg, res.reason)
+            st.session_state["model_flash"] = ("success", msg, res.reason, res.plan_warnings)
         else:
             st.session_state["model_flash"] = ("warning", t("model.refused", lg, v=chosen),
                                                res.reason)

@@ -112,12 +112,13 @@ def _audit(engine) -> list[tuple[str, str, dict]]:
 def test_rollback_and_promote_are_audited_and_plans_ensured(engine, trained, monkeypatch):
     v1, v2 = trained
     calls = []
+    note = {"es": "Nadie completó P07: ...", "en": "Nobody completed P07: ..."}
 
     def fake_plans(engine_, *, top_k=3, **kw):
         import pandas as pd
 
         calls.append(top_k)
-        return v1, pd.DataFrame(), {}
+        return v1, pd.DataFrame(), {"warnings": [note]}
 
     monkeypatch.setattr("core.plans.compute_plans", fake_plans)
     monkeypatch.setattr("core.plans.store_plans", lambda e, v, recs: 7)
@@ -128,13 +129,14 @@ def test_rollback_and_promote_are_audited_and_plans_ensured(engine, trained, mon
 
     res = model_report.rollback(engine, hr, v1)
     assert res.ok and res.plans_stored == 7 and calls == [3]  # v1 had no plans: computed
+    assert res.plan_warnings == (note,)  # what HR should know about those plans
     assert model_report.active_versions(engine)["history"]["id"] == v1
     # v2 already has a stored plan: promoting it back computes nothing.
     with session_scope(engine) as s:
         s.add(Recommendation(model_version_id=v2, employee_id="E00001", program_id="P01",
                              rank=1, expected_gain=0.1))
     res = model_report.promote(engine, hr, v2)
-    assert res.ok and res.plans_stored is None and calls == [3]
+    assert res.ok and res.plans_stored is None and calls == [3] and res.plan_warnings == ()
     assert model_report.active_versions(engine)["history"]["id"] == v2
     log = _audit(engine)
     assert [(u, a) for u, a, _d in log] == [("rrhh", "model_rolled_back"),

@@ -178,3 +178,17 @@ def test_data_page_tells_hr_what_the_new_plans_rest_on(db):
     at.run()
     assert not at.exception and not at.error
     assert [i.value for i in at.info if "Nadie completó" in i.value] == [note["es"]]
+
+
+def test_model_change_shows_the_notes_on_the_plans_it_stored(db):
+    """After a promote or roll-back that computed plans, the estimator's notes follow."""
+    note = {"es": "Nadie completó P07: su efecto se estima con el de los demás programas.",
+            "en": "Nobody completed P07: its effect is estimated from the other programs."}
+    at = AppTest.from_file(str(ROOT / "pages/modelo.py"), default_timeout=180)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "rrhh"
+    at.session_state["lang"] = "en"
+    at.session_state["model_flash"] = ("success", "Version 1 is now active.", "ok", (note,))
+    at.run()
+    assert not at.exception and not at.error
+    assert [i.value for i in at.info if "Nobody completed" in i.value] == [note["en"]]
