@@ -17,7 +17,7 @@ from core.ingest.issues import Issue
 from core.ingest.mapping import SNAPSHOT
 from core.plans import train_and_plan
 from core.training import TrainingError
-from ui.common import engine, lang, require_page, show_unexpected_error
+from ui.common import engine, lang, require_page, show_notes, show_unexpected_error
 
 user = require_page("datos")
 lg = lang()
@@ -253,8 +253,7 @@ def _show_training_result(done: dict) -> None:
     st.caption(t("model.detail", lg, reason=done.get("reason", "")))
     if done.get("plans_stored") is not None:
         st.caption(t("train.plans", lg, n=fmt_number(done["plans_stored"])))
-    for note in done.get("plan_warnings") or []:
-        st.info(note.get(lg) or note.get("es", ""))
+    show_notes(done.get("plan_warnings"), lg)
     old = (model_report.versions_by_id(eng).get(previous) or {}).get("metrics") \
         if previous else None
     table = model_report.compare_metrics_df(done.get("metrics") or {}, old, lg)

@@ -7,7 +7,7 @@ from core import drift, fairness, model_report
 from core.explain import feature_label
 from core.i18n import fmt_number, t
 from ui.cache import data_version
-from ui.common import engine, lang, require_page, show_unexpected_error
+from ui.common import engine, lang, require_page, show_notes, show_unexpected_error
 
 user = require_page("modelo")
 lg = lang()
@@ -153,8 +153,7 @@ def versions_section() -> None:
         getattr(st, flash[0])(flash[1])
         if len(flash) > 2 and flash[2]:
             st.caption(t("model.detail", lg, reason=flash[2]))
-        for note in flash[3] if len(flash) > 3 else ():
-            st.info(note.get(lg) or note.get("es", ""))
+        show_notes(flash[3] if len(flash) > 3 else (), lg)
     table = model_report.get_versions_df(all_versions, lg)
     note = t("model.col.note", lg)
     if not table[note].astype(bool).any():

@@ -90,3 +90,10 @@ def show_unexpected_error(exc: BaseException) -> None:
     ref = uuid.uuid4().hex[:8]
     log.exception("unexpected error (ref %s)", ref, exc_info=exc)
     st.error(t("error.generic", lang(), ref=ref))
+
+
+def show_notes(notes, lg: str) -> None:
+    """Bilingual notes (``{"es": ..., "en": ...}``, e.g. the estimator's on new plans) as
+    info boxes in the reader's language."""
+    for item in notes or ():
+        st.info(item.get(lg) or item.get("es", ""))
