@@ -361,12 +361,16 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from core.bench import format_table, run_bench
 
-    kw = {}
-    if args.real:
-        kw = {"real_path": args.real, "real_target": args.target,
-              "include_synthetic": not args.real_only}
+    kw: dict[str, Any] = {"org_dirs": args.org}
+    if args.orgs_only:
+        if not args.org:
+            raise Rejected({"message": "--orgs-only needs at least one --org DIR"})
+        kw.update(include_synthetic=False, include_real=False)
+    elif args.real:
+        kw.update(real_path=args.real, real_target=args.target,
+                  include_synthetic=not args.real_only)
     elif args.real_only:
-        kw = {"include_synthetic": False}
+        kw.update(include_synthetic=False)
     result = run_bench(employees=args.employees, quarters=args.quarters, seed=args.seed, **kw)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, default=str))
@@ -451,6 +455,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the outcome column of --real (default is_promoted)")
     be.add_argument("--real-only", action="store_true",
                     help="skip the synthetic organizations: only the real file")
+    be.add_argument("--org", metavar="DIR", action="append", default=[],
+                    help="also score an organization generated elsewhere: a folder with the "
+                         "canonical CSV files and its ground_truth.csv (employee_id, "
+                         "program_id, true_gain); repeatable")
+    be.add_argument("--orgs-only", action="store_true",
+                    help="only the --org folders: no generated organization, no real file")
     be.set_defaults(func=cmd_bench)
 
     users = sub.add_parser("users", parents=[common], help="manage users")

@@ -252,6 +252,27 @@ def test_bench_of_another_real_file_only(tmp_path):
     assert "rotacion.csv (outcome se_fue)" in text and "Policy value" not in text
 
 
+def test_bench_scores_organizations_generated_elsewhere(tmp_path, light_estimators):
+    # `python -m core bench --org DIR --orgs-only`: canonical files + their own ground truth
+    ext = generate_alt(120, 4, 9, shape="threshold", out_dir=tmp_path / "otra_empresa")
+    result = run_bench(include_synthetic=False, include_real=False, budget_seconds=2,
+                       org_dirs=[ext, tmp_path / "sin_verdad"], seed=2)
+    scored, missing = result["orgs"]
+    assert [scored["name"], missing["name"]] == ["org otra_empresa", "org sin_verdad"]
+    assert scored["role"] == missing["role"] == "external"
+    ours = [p for k, p in scored["policies"].items() if k.startswith("ours") and p.get("default")]
+    assert len(ours) == 1 and 0 < ours[0]["policy_value_pct"] <= 100.0 + 1e-9
+    assert scored["policies"]["random"]["status"] == "ok" and scored["employees"] == 120
+    assert (ext / GROUND_TRUTH_FILE).is_file()  # someone else's folder is left as it was
+    assert missing["status"] == bench.NA and GROUND_TRUTH_FILE in missing["reason"]
+    targets = {t["target"] for t in result["targets"]}
+    assert ("org otra_empresa: policy value >= 90% of the eligible-programs oracle "
+            "(informative)") in targets
+    text = format_table(result)
+    assert "org otra_empresa" in text
+    assert f"org sin_verdad: not measured: no {GROUND_TRUTH_FILE}" in text
+
+
 def test_alt_sweep_scores_each_generated_organization(tmp_path, capsys):
     specs = ["dev:150:5:3", "threshold:200:5:3"]
     assert alt_sweep.main([*specs, "--cache", str(tmp_path), "--json", "--ceiling"]) == 0

@@ -72,6 +72,11 @@ def test_rejected_file_exits_2_and_stores_nothing(db_url, tmp_path):
     assert row_counts(get_engine(db_url)) == before
 
 
+def test_bench_orgs_only_needs_an_org(db_url):
+    code, out = cli(db_url, "bench", "--orgs-only")
+    assert code == 2 and "--org DIR" in out["message"]
+
+
 def test_missing_file_is_rejected(db_url, tmp_path):
     code, out = cli(db_url, "ingest", str(tmp_path / "no-such.csv"))
     assert code == 2 and out["status"] == "rejected"
