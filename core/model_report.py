@@ -18,6 +18,7 @@ figures with labels in the reader's language.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -347,6 +348,57 @@ def plot_importance(imp: pd.DataFrame, lang: str, title: str) -> go.Figure:
 # --------------------------------------------------------------------------------------------
 # Promote and roll back (audited)
 # --------------------------------------------------------------------------------------------
+
+
+# The registry states why a model became active or not in English (the log and the audit
+# keep it so); the pages show it in the reader's language. Patterns in the order tried.
+_REASONS_ES: tuple[tuple[str, str], ...] = (
+    (r"no active model yet: activated", "no había un modelo activo: activado"),
+    (r"activated", "activado"),
+    (r"already active", "ya estaba activo"),
+    (r"forced: replaces version (\d+)", r"forzado: reemplaza a la versión \1"),
+    (r"the outcome changed \((.+) -> (.+)\): no comparison; replaces version (\d+)",
+     r"cambió el resultado (\1 → \2): sin comparación; reemplaza a la versión \3"),
+    (r"version (\d+) does not exist", r"la versión \1 no existe"),
+    (r"version (\d+) does not load, so it stays inactive: (.+)",
+     r"la versión \1 no se puede cargar, así que queda inactiva: \2"),
+    (r"could not compare with the active version (\d+): (.+)",
+     r"no se pudo comparar con la versión activa \1: \2"),
+    (r"(\w+) could not be computed on the hold-out",
+     r"no se pudo calcular \1 en el conjunto de prueba"),
+)
+_COMPARISON = re.compile(r"(not worse|worse than the active model): (\w+) (\S+) vs (\S+) of "
+                         r"active version (\d+) \((.+)\)")
+_METHODS_ES = {
+    "same hold-out rows: stored metrics compared":
+        "mismas filas de prueba: se comparan las métricas guardadas",
+    "active model scored as it is (it never saw this quarter)":
+        "el modelo activo evaluado tal cual (nunca vio este trimestre)",
+    "active recipe refitted on the candidate's training quarters":
+        "la receta activa reentrenada con los trimestres de entrenamiento del nuevo",
+    "active model scored as it is (it never saw these people)":
+        "el modelo activo evaluado tal cual (nunca vio a estas personas)",
+    "active recipe refitted on the candidate's training rows":
+        "la receta activa reentrenada con las filas de entrenamiento del nuevo",
+}
+
+
+def reason_text(reason: str | None, lang: str) -> str:
+    """The registry's reason in the reader's language (English as stored; Spanish by the
+    known patterns, an unknown one as it is)."""
+    text = reason or ""
+    if lang == "en":
+        return text
+    m = _COMPARISON.fullmatch(text)
+    if m:
+        verdict, metric, new, old, version, method = m.groups()
+        head = "no es peor" if verdict == "not worse" else "peor que el modelo activo"
+        return (f"{head}: {metric} {new} frente a {old} de la versión activa {version} "
+                f"({_METHODS_ES.get(method, method)})")
+    for pattern, spanish in _REASONS_ES:
+        if re.fullmatch(pattern, text):
+            return re.sub(pattern, spanish, text)
+    return text
 
 
 @dataclass(frozen=True)

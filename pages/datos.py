@@ -250,7 +250,7 @@ def _show_training_result(done: dict) -> None:
         st.success(t("train.activated", lg, v=version))
     else:
         st.warning(t("train.candidate", lg, v=version))
-    st.caption(t("model.detail", lg, reason=done.get("reason", "")))
+    st.caption(t("model.detail", lg, reason=model_report.reason_text(done.get("reason"), lg)))
     if done.get("plans_stored") is not None:
         st.caption(t("train.plans", lg, n=fmt_number(done["plans_stored"])))
     show_notes(done.get("plan_warnings"), lg)
@@ -287,7 +287,7 @@ def _show_training_result(done: dict) -> None:
                 st.session_state["train_result"] = done
                 st.rerun()
             st.error(t("model.refused", lg, v=version))
-            st.caption(t("model.detail", lg, reason=res.reason))
+            st.caption(t("model.detail", lg, reason=model_report.reason_text(res.reason, lg)))
     elif previous and previous != version:
         st.caption(t("train.rollback_hint", lg, v=previous))
     if st.button(t("train.dismiss", lg), key="train_dismiss"):

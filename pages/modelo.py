@@ -152,7 +152,8 @@ def versions_section() -> None:
     if flash:
         getattr(st, flash[0])(flash[1])
         if len(flash) > 2 and flash[2]:
-            st.caption(t("model.detail", lg, reason=flash[2]))
+            st.caption(t("model.detail", lg,
+                         reason=model_report.reason_text(flash[2], lg)))
         show_notes(flash[3] if len(flash) > 3 else (), lg)
     table = model_report.get_versions_df(all_versions, lg)
     note = t("model.col.note", lg)

@@ -158,3 +158,36 @@ def test_shared_feature_frame_gives_the_same_importance(engine, trained):
         pd.testing.assert_frame_equal(
             model_report.get_importance_df(engine, v2, which, features=ff),
             model_report.get_importance_df(engine, v2, which))
+
+
+def test_registry_reasons_read_in_spanish(engine, trained):
+    """The registry keeps its reasons in English (log, audit); HR reads them in Spanish."""
+    v1, v2 = trained
+    with session_scope(engine, write=False) as s:
+        hr = current_user(s, "rrhh")
+    said = model_report.rollback(engine, hr, 9999).reason
+    assert model_report.reason_text(said, "es") == "la versión 9999 no existe"
+    assert model_report.reason_text(said, "en") == said
+    kept = model_report.promote(engine, hr, v2).reason  # v2 is the active one
+    assert model_report.reason_text(kept, "es") == "ya estaba activo"
+    cases = {
+        f"not worse: mae 0.5432 vs 0.5432 of active version {v1} (same hold-out rows: stored "
+        "metrics compared)":
+            f"no es peor: mae 0.5432 frente a 0.5432 de la versión activa {v1} (mismas filas "
+            "de prueba: se comparan las métricas guardadas)",
+        "worse than the active model: auc 0.8000 vs 0.8100 of active version 3 (active model "
+        "scored as it is (it never saw these people))":
+            "peor que el modelo activo: auc 0.8000 frente a 0.8100 de la versión activa 3 (el "
+            "modelo activo evaluado tal cual (nunca vio a estas personas))",
+        "forced: replaces version 4": "forzado: reemplaza a la versión 4",
+        "no active model yet: activated": "no había un modelo activo: activado",
+        "the outcome changed (is_promoted -> left): no comparison; replaces version 2":
+            "cambió el resultado (is_promoted → left): sin comparación; reemplaza a la "
+            "versión 2",
+        "mae could not be computed on the hold-out":
+            "no se pudo calcular mae en el conjunto de prueba",
+        "something new": "something new",  # an unknown reason is shown as it is
+    }
+    for english, spanish in cases.items():
+        assert model_report.reason_text(english, "es") == spanish
+    assert model_report.reason_text(None, "es") == ""

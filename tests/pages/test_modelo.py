@@ -174,10 +174,12 @@ def test_data_page_tells_hr_what_the_new_plans_rest_on(db):
     at.session_state["train_result"] = {
         "model_version": v1, "status": "active", "kind": "history",
         "metrics": get_version(engine, v1)["metrics"], "previous_active": None,
-        "plans_stored": 42, "plan_warnings": [note], "reason": "first model"}
+        "plans_stored": 42, "plan_warnings": [note], "reason": "no active model yet: activated"}
     at.run()
     assert not at.exception and not at.error
     assert [i.value for i in at.info if "Nadie completó" in i.value] == [note["es"]]
+    # the registry's reason, stored in English, read in Spanish
+    assert "Detalle técnico: no había un modelo activo: activado" in [c.value for c in at.caption]
 
 
 def test_model_change_shows_the_notes_on_the_plans_it_stored(db):
