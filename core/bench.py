@@ -854,9 +854,7 @@ def run_bench(*, employees: int = 600, quarters: int = 10, seed: int = 42,
                     d = (_synthetic_dir(n, q, seed, root) if source == "synthetic"
                          else _alt_dir(shape, n, q, seed, root))
             except Exception as exc:
-                result["orgs"].append({"name": name, "role": role, "status": NA,
-                                       "reason": _err(exc), "stages": {}, "policies": {},
-                                       "predictive": {}})
+                result["orgs"].append(_unmeasured(name, role, _err(exc)))
                 continue
             org = bench_org(name, d, seed=seed, budget_seconds=budget_seconds, top_k=top_k)
             org["role"] = role
@@ -867,16 +865,14 @@ def run_bench(*, employees: int = 600, quarters: int = 10, seed: int = 42,
             name = f"org {d.name}"
             say(f"bench: {name}")
             if not (d / GROUND_TRUTH_FILE).is_file():
-                result["orgs"].append({"name": name, "role": "external", "status": NA,
-                                       "reason": f"no {GROUND_TRUTH_FILE} in {d}",
-                                       "stages": {}, "policies": {}, "predictive": {}})
+                result["orgs"].append(_unmeasured(name, "external",
+                                                  f"no {GROUND_TRUTH_FILE} in {d}"))
                 continue
             try:
                 org = bench_org(name, d, seed=seed, budget_seconds=budget_seconds,
                                 top_k=top_k)
             except Exception as exc:  # someone else's files: report, go on with the rest
-                org = {"name": name, "status": NA, "reason": _err(exc), "stages": {},
-                       "policies": {}, "predictive": {}}
+                org = _unmeasured(name, "external", _err(exc))
             org["role"] = "external"
             result["orgs"].append(org)
         if include_real:
@@ -891,6 +887,12 @@ def run_bench(*, employees: int = 600, quarters: int = 10, seed: int = 42,
     result["targets"] = check_targets(result)
     result["wall_seconds"] = round(time.perf_counter() - t0, 1)
     return _clean(result)
+
+
+def _unmeasured(name: str, role: str, reason: str) -> dict[str, Any]:
+    """The entry of an organization the run could not measure, and why."""
+    return {"name": name, "role": role, "status": NA, "reason": reason, "stages": {},
+            "policies": {}, "predictive": {}}
 
 
 def _alt_dir(shape: str, n: int, q: int, seed: int, root: Path) -> Path:
