@@ -87,7 +87,12 @@ def browser():
 
 
 def _wait_idle(page) -> None:
+    """Until the page's script has finished: Streamlit marks the app root with its run
+    state (the status widget alone shows only after a moment, so a slow page could be
+    judged, and photographed, half drawn)."""
     page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
+                           timeout=120_000)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     page.wait_for_timeout(300)
