@@ -170,6 +170,11 @@ def test_registry_reasons_read_in_spanish(engine, trained):
     assert model_report.reason_text(said, "en") == said
     kept = model_report.promote(engine, hr, v2).reason  # v2 is the active one
     assert model_report.reason_text(kept, "es") == "ya estaba activo"
+    again = train_from_store(engine, budget_seconds=1, max_trials=1)["reason"]  # same data
+    assert again.startswith("not worse: mae ")
+    es = model_report.reason_text(again, "es")
+    assert es.startswith("no es peor: mae ") and f"de la versión activa {v2} (mismas filas " \
+        "de prueba: se comparan las métricas guardadas)" in es
     cases = {
         f"not worse: mae 0.5432 vs 0.5432 of active version {v1} (same hold-out rows: stored "
         "metrics compared)":
