@@ -59,11 +59,15 @@ def db(trained_db, tmp_path, monkeypatch) -> dict:
     return {**trained_db, "url": url}
 
 
-def _page(username: str, path: str = "pages/modelo.py", lang: str = "es") -> AppTest:
+def _page(username: str, path: str = "pages/modelo.py", lang: str = "es",
+          **state) -> AppTest:
+    """The page run once as ``username``; ``state``: more session state set before it."""
     at = AppTest.from_file(str(ROOT / path), default_timeout=180)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = username
     at.session_state["lang"] = lang
+    for key, value in state.items():
+        at.session_state[key] = value
     return at.run()
 
 
@@ -136,16 +140,12 @@ def test_data_page_shows_new_against_active_and_promotes(db):
     engine = get_engine(db["url"])
     v1, v2 = db["v1"], db["v2"]
     old = get_version(engine, v1)
-    at = AppTest.from_file(str(ROOT / "pages/datos.py"), default_timeout=180)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "rrhh"
-    at.session_state["train_result"] = {
+    at = _page("rrhh", "pages/datos.py", train_result={
         "model_version": v1, "status": "candidate", "kind": "history",
         "metrics": old["metrics"], "previous_active": v2, "plans_stored": None,
         "reason": "worse than the active model",
         "compared_to": {"version": v2, "metric": "mae", "value_candidate": 0.61,
-                        "value_active": 0.55}}
-    at.run()
+                        "value_active": 0.55}})
     assert not at.exception and not at.error
     assert any("quedó como candidato" in w.value for w in at.warning)
     table = at.dataframe[-1].value
@@ -162,35 +162,28 @@ def test_data_page_shows_new_against_active_and_promotes(db):
             AuditLog.action == "model_promoted")) == "model_promoted"
 
 
+# an estimator's note on the plans it made, as compute_plans hands it on
+NOTE = {"es": "Nadie completó P07: su efecto se estima con el de los demás programas.",
+        "en": "Nobody completed P07: its effect is estimated from the other programs."}
+
+
 def test_data_page_tells_hr_what_the_new_plans_rest_on(db):
     """The estimator's notes on the stored plans (e.g. a program nobody completed) reach HR."""
     v1 = db["v1"]
     engine = get_engine(db["url"])
-    at = AppTest.from_file(str(ROOT / "pages/datos.py"), default_timeout=180)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "rrhh"
-    note = {"es": "Nadie completó P07: su efecto se estima con el de los demás programas.",
-            "en": "Nobody completed P07: its effect is estimated from the other programs."}
-    at.session_state["train_result"] = {
+    at = _page("rrhh", "pages/datos.py", train_result={
         "model_version": v1, "status": "active", "kind": "history",
         "metrics": get_version(engine, v1)["metrics"], "previous_active": None,
-        "plans_stored": 42, "plan_warnings": [note], "reason": "no active model yet: activated"}
-    at.run()
+        "plans_stored": 42, "plan_warnings": [NOTE], "reason": "no active model yet: activated"})
     assert not at.exception and not at.error
-    assert [i.value for i in at.info if "Nadie completó" in i.value] == [note["es"]]
+    assert [i.value for i in at.info if "Nadie completó" in i.value] == [NOTE["es"]]
     # the registry's reason, stored in English, read in Spanish
     assert "Detalle técnico: no había un modelo activo: activado" in [c.value for c in at.caption]
 
 
 def test_model_change_shows_the_notes_on_the_plans_it_stored(db):
     """After a promote or roll-back that computed plans, the estimator's notes follow."""
-    note = {"es": "Nadie completó P07: su efecto se estima con el de los demás programas.",
-            "en": "Nobody completed P07: its effect is estimated from the other programs."}
-    at = AppTest.from_file(str(ROOT / "pages/modelo.py"), default_timeout=180)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "rrhh"
-    at.session_state["lang"] = "en"
-    at.session_state["model_flash"] = ("success", "Version 1 is now active.", "ok", (note,))
-    at.run()
+    at = _page("rrhh", lang="en",
+               model_flash=("success", "Version 1 is now active.", "ok", (NOTE,)))
     assert not at.exception and not at.error
-    assert [i.value for i in at.info if "Nobody completed" in i.value] == [note["en"]]
+    assert [i.value for i in at.info if "Nobody completed" in i.value] == [NOTE["en"]]
