@@ -51,6 +51,17 @@ SETS = {
         "kpi:600:8:606 kpi:900:10:607:even kpi:700:10:608:best threshold:600:10:609 "
         "dev:500:10:610"
     ).split(),
+    # generated to check the KPI's lasting level (core.kpi_level)
+    "2026-11-29-late": (
+        "kpi:900:8:701 kpi:1400:8:702 kpi:600:10:703 kpi:2000:6:704 kpi:1100:8:705 "
+        "kpi:750:8:706 kpi:1000:8:707:even kpi:1200:8:708:best threshold:1100:8:709 "
+        "dev:900:8:710 kpi:1600:10:711 kpi:800:6:712 kpi:650:8:713 kpi:1300:8:714 "
+        "kpi:1000:10:715"
+    ).split(),
+    # short histories (four and five quarters)
+    "2026-11-29-short": (
+        "kpi:1000:4:11 kpi:1000:5:12 kpi:2000:4:15 threshold:1000:4:13 dev:1000:4:14"
+    ).split(),
 }
 
 

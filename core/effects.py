@@ -43,7 +43,14 @@ from scipy.stats import spearmanr
 
 from core import lgb_safe
 from core.contract import SKILL_MAX, SKILL_MIN, SKILL_PREFIX, period_key
-from core.features import FeatureFrame, History, is_kpi_value, kpi_mean, role_targets
+from core.features import (
+    FeatureFrame,
+    History,
+    is_kpi_value,
+    kpi_level,
+    kpi_mean,
+    role_targets,
+)
 from core.threads import one_blas_thread
 
 # Knots of the piecewise-linear gain curve in the gap to the role's target (skill levels).
@@ -749,12 +756,13 @@ class KPIGainModel:
     the skills it declares. For each KPI: a LightGBM model of its change among people with
     no training that quarter, and the completers' excess change (in robust standard units)
     regressed on a piecewise-linear function of their standardised level, pooled across
-    programs with ridge-shrunk program deviations. The level is the KPI's mean over the
-    last four quarters (``<kpi>_mean4``, also a feature of the control model): one
-    quarter's value is about as much noise as lasting level, and who a course helps
-    depends on the lasting level; over eight independent KPI-driven organizations this
-    added 11.9 points of policy value in all (+1.0 to +11.4 on the five with 1,200 people
-    or more, -1.1 to -4.9 on the three of 700 to 900). The shrinkage is adaptive
+    programs with ridge-shrunk program deviations. The level is the KPI's lasting level
+    (``<kpi>_lasting``, :mod:`core.kpi_level`; the mean over the last four quarters,
+    ``<kpi>_mean4``, stays a feature of the control model): one quarter's value is about
+    as much noise as lasting level, and who a course helps depends on the lasting level;
+    over eight independent KPI-driven organizations the four-quarter mean instead of the
+    value added 11.9 points of policy value in all, and the lasting level instead of the
+    mean 50.6 more over 81 (see that module). The shrinkage is adaptive
     (:func:`adaptive_penalty`): usually one or two courses move a KPI and the rest do not,
     and one common penalty pulled the clear effect of a punctuality course on late
     arrivals to a third of its size (``benchmarks/alt_org.py``, KPI shape); the
@@ -924,10 +932,11 @@ class KPIGainModel:
         return [c for c in want if c in cols]
 
     def _z(self, X: pd.DataFrame, kpi: str) -> np.ndarray:
-        """Standardised level of ``kpi``: its mean over the last four quarters where the
-        features have it (a steadier measure of who is below the norm), else its value."""
+        """Standardised level of ``kpi``: its lasting level where the features have it
+        (:mod:`core.kpi_level`, a steadier measure of who is below the norm), else its mean
+        over the last four quarters, else its value."""
         med, spread = self.scale_[kpi]
-        col = kpi_mean(kpi) if kpi_mean(kpi) in X else kpi
+        col = next((c for c in (kpi_level(kpi), kpi_mean(kpi)) if c in X), kpi)
         v = X[col].to_numpy(dtype=float) if col in X else np.full(len(X), np.nan)
         return np.nan_to_num(np.clip((v - med) / spread, -3.0, 3.0), nan=0.0)
 

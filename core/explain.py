@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from core.contract import KPI_PREFIX, SKILL_PREFIX
-from core.features import KPI_MEAN_SUFFIX
+from core.features import KPI_LEVEL_SUFFIX, KPI_MEAN_SUFFIX
 
 __all__ = [
     "KPI_INFO",
@@ -263,6 +263,12 @@ def describe_feature(name: str) -> FeatureInfo:
             es, en, _ = _kpi(k)
             return FeatureInfo(name, f"{es}: valor atípico recortado",
                                f"{en}: outlier clipped", "flag", f"kpi:{k}", "kpi", k)
+        if rest.endswith(KPI_LEVEL_SUFFIX):
+            k = rest.removesuffix(KPI_LEVEL_SUFFIX)
+            es, en, kind = _kpi(k)
+            return FeatureInfo(name, f"{es}: nivel sostenido de los últimos trimestres",
+                               f"{en}: lasting level over the last quarters", kind,
+                               f"kpi:{k}", "kpi", k)
         if rest.endswith(KPI_MEAN_SUFFIX):
             k = rest.removesuffix(KPI_MEAN_SUFFIX)
             es, en, kind = _kpi(k)

@@ -20,11 +20,21 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from core.contract import CANONICAL_FILES, KPI_PREFIX, SKILL_PREFIX, period_key
+from core.kpi_level import (
+    LAGS,
+    MIN_QUARTER_READINGS,
+    fit_level,
+    lasting_level,
+    level_line,
+    quarter_means,
+)
 from core.models import Employee, JobRoleTarget, Measurement, Program, TrainingRecord
 
 CATEGORICAL = ("department", "job_role", "location")
 MEAN_WINDOW = 4  # quarters in rating_mean4 and <kpi>_mean4
 KPI_MEAN_SUFFIX = "_mean4"
+KPI_LEVEL_SUFFIX = "_lasting"  # a KPI's lasting level (core.kpi_level); not "_level", which
+# real KPI names end with ("service_level")
 OUTLIER_IQR = 3.0  # KPI values beyond Q1 - 3 IQR / Q3 + 3 IQR are clipped and flagged
 TARGET_QUANTILE = 0.75  # estimated role target when no job_roles file was uploaded
 
@@ -141,8 +151,9 @@ class FeatureFrame:
 
 
 def is_kpi_value(name: str) -> bool:
-    """A KPI's value column, not its outlier flag or its four-quarter mean."""
-    return name.startswith(KPI_PREFIX) and not name.endswith(("_outlier", KPI_MEAN_SUFFIX))
+    """A KPI's value column, not its outlier flag, its four-quarter mean or its level."""
+    return name.startswith(KPI_PREFIX) and not name.endswith(
+        ("_outlier", KPI_MEAN_SUFFIX, KPI_LEVEL_SUFFIX))
 
 
 def kpi_mean(kpi: str) -> str:
@@ -150,17 +161,23 @@ def kpi_mean(kpi: str) -> str:
     return kpi + KPI_MEAN_SUFFIX
 
 
-def performance_features(X: pd.DataFrame) -> pd.DataFrame:
-    """The columns the performance model learns from: all but the KPIs' four-quarter means.
+def kpi_level(kpi: str) -> str:
+    """The column of ``kpi``'s lasting level (:mod:`core.kpi_level`)."""
+    return kpi + KPI_LEVEL_SUFFIX
 
-    The means are there for the KPI channel of :mod:`core.effects` (who a course helps
-    depends on a KPI's lasting level). The performance model does as well without them:
+
+def performance_features(X: pd.DataFrame) -> pd.DataFrame:
+    """The columns the performance model learns from: all but the KPIs' four-quarter means
+    and lasting levels.
+
+    Those are there for the KPI channel of :mod:`core.effects` (who a course helps
+    depends on a KPI's lasting level). The performance model does as well without the means:
     on three organizations (5,000 x 12 synthetic, two independent ones) its hold-out AUC
     moved by 0.001 to 0.008 and its MAE by under 0.001 with them, while its tuning ran up
     to half as long again.
     """
-    return X.drop(columns=[c for c in X.columns
-                           if c.startswith(KPI_PREFIX) and c.endswith(KPI_MEAN_SUFFIX)])
+    return X.drop(columns=[c for c in X.columns if c.startswith(KPI_PREFIX)
+                           and c.endswith((KPI_MEAN_SUFFIX, KPI_LEVEL_SUFFIX))])
 
 
 class FeatureBuilder:
@@ -183,6 +200,7 @@ class FeatureBuilder:
             q1, q3 = perf[k].quantile([0.25, 0.75])
             iqr = q3 - q1
             self.fences_[k] = (q1 - self.outlier_iqr * iqr, q3 + self.outlier_iqr * iqr)
+        self.levels_ = self._level_params(perf)
         self.targets_ = role_targets(history)
         emp = history.employees
         self.categories_ = {c: sorted(emp[c].dropna().astype(str).unique())
@@ -222,6 +240,13 @@ class FeatureBuilder:
             X[kpi_mean(k)] = (X[k].groupby(perf["employee_id"], sort=False)
                               .rolling(MEAN_WINDOW, min_periods=1).mean()
                               .reset_index(level=0, drop=True))
+
+        employee = perf["employee_id"].astype(str).to_numpy()
+        for k in self.kpis_:
+            v = X[k].to_numpy(dtype=float)
+            params, means = self.levels_.get(k, (None, {}))
+            X[kpi_level(k)] = lasting_level(v, employee, perf["_pk"].to_numpy(), params,
+                                            self._level_means(v, perf["_pk"], means))
 
         roles = perf["employee_id"].map(emp["job_role"]) if "job_role" in emp else None
         targets = (self.targets_.reindex(roles.to_numpy()).reset_index(drop=True)
@@ -270,6 +295,59 @@ class FeatureBuilder:
             categorical=[c for c in CATEGORICAL],
             skills=list(self.skills_),
         )
+
+    def _level_params(self, perf: pd.DataFrame) -> dict:
+        """KPI -> the local-level model of its clipped readings (None: no persistence) and
+        the organization's mean reading per quarter key."""
+        perf = perf.assign(_pk=perf["period"].map(period_key))
+        perf = perf.sort_values(["employee_id", "_pk"])
+        employee = perf["employee_id"].astype(str).to_numpy()
+        pk = perf["_pk"].to_numpy()
+        out = {}
+        for k in self.kpis_:
+            lo, hi = self.fences_[k]
+            v = np.clip(pd.to_numeric(perf[k], errors="coerce").to_numpy(dtype=float), lo, hi)
+            out[k] = (fit_level(v, employee, pk), quarter_means(v, pk))
+        return out
+
+    @staticmethod
+    def _level_means(v: np.ndarray, pk: pd.Series, known: dict[int, float]) -> np.ndarray:
+        """Each row's quarter mean: the organization's from ``fit`` (so one person's rows
+        get the level they have in the whole organization's matrix); for a quarter ``fit``
+        did not see, the mean of the rows at hand if there are enough, else the latest
+        known one."""
+        own = quarter_means(v, pk.to_numpy())
+        counts = pd.Series(v).notna().groupby(pk.to_numpy()).sum()
+        latest = known[max(known)] if known else np.nan
+
+        def mean_of(q: int) -> float:
+            if q in known:
+                return known[q]
+            if counts.get(q, 0) >= MIN_QUARTER_READINGS and q in own:
+                return own[q]
+            return latest
+
+        return pk.map(mean_of).to_numpy(dtype=float)
+
+    def level_lines(self, ff: FeatureFrame) -> dict[str, tuple[float, float]]:
+        """For the latest row of one person's frame (``transform`` of their history): each
+        KPI's lasting level as ``a + b * reading`` once this quarter's reading is set, so a
+        what-if moves the level as ``transform`` would (:func:`core.kpi_level.level_line`)."""
+        pk = ff.keys["period"].astype(str).map(period_key).reset_index(drop=True)
+        now = int(pk.iloc[-1])
+        out = {}
+        for k in self.kpis_:
+            if k not in ff.X:
+                continue
+            params, known = self.levels_.get(k, (None, {}))
+            v = ff.X[k].to_numpy(dtype=float)
+            means = self._level_means(v, pk, known)
+            past = np.full(LAGS - 1, np.nan)
+            for q, dev in zip(pk.iloc[:-1], v[:-1] - means[:-1], strict=True):
+                if 1 <= now - q < LAGS:
+                    past[now - q - 1] = dev
+            out[k] = level_line(past, params, float(means[-1]))
+        return out
 
     def _training_history(self, perf: pd.DataFrame, history: History) -> pd.DataFrame:
         """Completed programs before quarter t: count, per targeted skill, time since last."""

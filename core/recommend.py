@@ -72,6 +72,7 @@ from core.effects import (
 )
 from core.errors import BilingualError
 from core.features import (
+    KPI_LEVEL_SUFFIX,
     KPI_MEAN_SUFFIX,
     FeatureFrame,
     History,
@@ -150,8 +151,8 @@ def latest_rows(ff: FeatureFrame) -> pd.Index:
 def _own_missing_share(X: pd.DataFrame) -> np.ndarray:
     """Share of a person's own measurements (skills, KPIs, rating) that are missing."""
     cols = [c for c in X.columns if c.startswith((SKILL_PREFIX, KPI_PREFIX, "rating"))
-            and not c.endswith(("_delta", "_outlier", KPI_MEAN_SUFFIX)) and c not in ("rating_lag1",
-                                                                      "rating_mean4")]
+            and not c.endswith(("_delta", "_outlier", KPI_MEAN_SUFFIX, KPI_LEVEL_SUFFIX))
+            and c not in ("rating_lag1", "rating_mean4")]
     return X[cols].isna().mean(axis=1).to_numpy() if cols else np.zeros(len(X))
 
 

@@ -38,6 +38,7 @@ from core.features import (
     FeatureBuilder,
     History,
     is_kpi_value,
+    kpi_level,
     kpi_mean,
     measurements_wide,
 )
@@ -76,6 +77,8 @@ class Baseline:
     kpi_steps: dict[str, float] = field(default_factory=dict)
     # per KPI, how many values its four-quarter mean (``<kpi>_mean4``) averages
     kpi_window: dict[str, int] = field(default_factory=dict)
+    # per KPI, its lasting level (``<kpi>_lasting``) as a + b * this quarter's value
+    kpi_level_lines: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -205,7 +208,7 @@ def baseline_row(session: Session, user: CurrentUser, employee_id: str, ctx: Org
     window = {k: int(recent[k].notna().sum()) for k in ctx.builder.kpis_ if k in recent}
     return Baseline(employee_id, str(ff.keys.loc[last, "period"]), row, targets,
                     dict(ctx.builder.fences_), dict(ctx.kpi_ranges), dict(ctx.kpi_steps),
-                    window)
+                    window, ctx.builder.level_lines(ff))
 
 
 def _nice_step(span: float) -> float:
@@ -289,6 +292,9 @@ def apply_changes(baseline: Baseline, changes: Mapping[str, float]) -> pd.DataFr
             if flag in row:
                 row.at[0, flag] = float(new < lo or new > hi)
             _move_mean(row, f, old, baseline.kpi_window.get(f, 0))
+            if kpi_level(f) in row and f in baseline.kpi_level_lines:
+                a, b = baseline.kpi_level_lines[f]
+                row.at[0, kpi_level(f)] = a + b * float(row.at[0, f])
             continue
         new = min(max(new, SKILL_RANGE[0]), SKILL_RANGE[1])
         row.at[0, f] = new

@@ -245,32 +245,40 @@ def test_a_kpi_channel_is_judged_by_its_better_form(tmp_path):
     assert mean_shift["CAP-112"] > 0
 
 
-def test_a_kpis_four_quarter_mean_finds_who_a_course_helps_better_than_one_quarter(tmp_path):
+def test_a_kpis_lasting_level_finds_who_a_course_helps_better_than_one_quarter(tmp_path):
     """Who a course helps depends on their lasting KPI level, of which one quarter's value
-    is a noisy reading: with the four-quarter mean as the level, the predicted cut in late
-    arrivals of the punctuality course follows its true gain more closely than with the
-    latest value alone (the same model, fitted without the ``_mean4`` columns)."""
+    is a noisy reading: with the lasting level (core.kpi_level), or else the four-quarter
+    mean, the predicted cut in late arrivals of the punctuality course follows its true
+    gain more closely than with the latest value alone (the same model, fitted without
+    those columns), and the lasting level more closely than the mean."""
     d = generate_alt(1500, 8, 7, shape="kpi", out_dir=tmp_path / "kpi")
     history = history_from_dir(d)
     ff = FeatureBuilder().fit_transform(history)
     k = "kpi_tardanzas"
-    assert f"{k}_mean4" in ff.X and f"{k}_mean4" not in kpi_columns(ff.X.columns)
+    for col in (f"{k}_mean4", f"{k}_lasting"):
+        assert col in ff.X and col not in kpi_columns(ff.X.columns)
     person = ff.keys["employee_id"] == ff.keys["employee_id"].iloc[-1]
     values = ff.X.loc[person.to_numpy(), k]  # clipped, oldest first
     assert ff.X.loc[values.index[-1], f"{k}_mean4"] == approx(values.tail(4).mean())
-    one_quarter = dataclasses.replace(ff, X=ff.X.drop(columns=[c for c in ff.X
-                                                               if c.endswith("_mean4")]))
+
+    def without(*suffixes):
+        return dataclasses.replace(ff, X=ff.X.drop(columns=[c for c in ff.X
+                                                            if c.endswith(suffixes)]))
+
+    frames = {"level": ff, "mean4": without("_lasting"),
+              "latest": without("_lasting", "_mean4")}
     rows = latest_rows(ff)
     ids = ff.keys.loc[rows, "employee_id"].astype(str).to_numpy()
     gt = pd.read_csv(d / "ground_truth.csv", dtype={"employee_id": str, "program_id": str})
     truth = gt[gt["program_id"] == "CAP-111"].set_index("employee_id")["true_gain"]
     measured = ff.X.loc[rows, k].notna().to_numpy()
     corr = {}
-    for name, frame in (("mean4", ff), ("latest", one_quarter)):
+    for name, frame in frames.items():
         km = KPIGainModel(n_draws=2).fit(history, frame)
         cut = -km.shifts(frame.X.loc[rows], "CAP-111")[k][0]
         corr[name] = spearmanr(cut[measured], truth.reindex(ids[measured])).statistic
     assert corr["mean4"] > corr["latest"] + 0.05, corr
+    assert corr["level"] > corr["mean4"] + 0.02, corr
 
 
 def test_the_panel_measures_skill_and_kpi_changes_over_the_next_two_quarters(tmp_path):

@@ -182,8 +182,11 @@ def test_unknown_feature_names_get_readable_labels():
     assert feature_label("skill_negociacion", "es") == "Nivel de Negociación"
     assert feature_label("skill_negociacion", "en") == "Negotiation level"
     assert describe_feature("skill_negociacion_delta").family == "trend"
-    # a KPI's four-quarter mean speaks of the same KPI (one sentence for both)
+    # a KPI's four-quarter mean and lasting level speak of the same KPI (one sentence)
     assert describe_feature("kpi_csat_mean4").concept == describe_feature("kpi_csat").concept
+    lasting = describe_feature("kpi_csat_lasting")
+    assert lasting.concept == describe_feature("kpi_csat").concept
+    assert "nivel sostenido" in lasting.label_es and "lasting level" in lasting.label_en
     assert format_value("kpi_error_rate_mean4", 0.045, "es") == "4.5 %"
     assert format_value("kpi_error_rate", 0.045, "es") == "4.5 %"
     assert format_value("kpi_absenteeism_days", 2.5, "en") == "2.5 days"
