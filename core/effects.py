@@ -50,6 +50,7 @@ from core.features import (
     kpi_level,
     kpi_mean,
     role_targets,
+    skill_level,
 )
 from core.threads import one_blas_thread
 
@@ -266,13 +267,15 @@ def with_ahead(X: pd.DataFrame, ahead: np.ndarray | float = OUTCOME_HORIZON) -> 
 
 
 def _control_features(columns: Sequence[str], skill: str) -> list[str]:
-    """What predicts a skill's change without training: its level, gap and trend, the
-    person's rating and trend, tenure, role, quarter and earlier training, and how many
-    later quarters the change averages (:attr:`Panel.quarters_ahead`)."""
+    """What predicts a skill's change without training: its level, lasting level
+    (:mod:`core.kpi_level`: one assessment is a noisy reading), gap and trend, the person's
+    rating and trend, tenure, role, quarter and earlier training, and how many later
+    quarters the change averages (:attr:`Panel.quarters_ahead`)."""
     want = [SKILL_PREFIX + skill, f"{SKILL_PREFIX}{skill}_delta", f"gap_{skill}",
             f"trained_{skill}", "rating", "rating_lag1", "rating_delta", "rating_mean4",
             "tenure_years", "quarter", "gap_weighted", "skills_missing",
-            "programs_completed", "quarters_since_training", "job_role", AHEAD]
+            "programs_completed", "quarters_since_training", "job_role", AHEAD,
+            skill_level(skill)]
     cols = set(columns)
     return [c for c in want if c in cols]
 

@@ -35,6 +35,8 @@ MEAN_WINDOW = 4  # quarters in rating_mean4 and <kpi>_mean4
 KPI_MEAN_SUFFIX = "_mean4"
 KPI_LEVEL_SUFFIX = "_lasting"  # a KPI's lasting level (core.kpi_level); not "_level", which
 # real KPI names end with ("service_level")
+SKILL_LEVEL_PREFIX = "lasting_"  # a skill's lasting level: not "skill_...", which every
+# reader of the skill columns would take for a skill
 OUTLIER_IQR = 3.0  # KPI values beyond Q1 - 3 IQR / Q3 + 3 IQR are clipped and flagged
 TARGET_QUANTILE = 0.75  # estimated role target when no job_roles file was uploaded
 
@@ -166,9 +168,20 @@ def kpi_level(kpi: str) -> str:
     return kpi + KPI_LEVEL_SUFFIX
 
 
+def skill_level(skill: str) -> str:
+    """The column of a skill's lasting level (``skill`` without its column prefix)."""
+    return SKILL_LEVEL_PREFIX + skill
+
+
+def level_column(col: str) -> str:
+    """The lasting-level column of a KPI or skill value column."""
+    return skill_level(col.removeprefix(SKILL_PREFIX)) if col.startswith(SKILL_PREFIX) \
+        else kpi_level(col)
+
+
 def performance_features(X: pd.DataFrame) -> pd.DataFrame:
     """The columns the performance model learns from: all but the KPIs' four-quarter means
-    and lasting levels.
+    and the KPIs' and skills' lasting levels.
 
     Those are there for the KPI channel of :mod:`core.effects` (who a course helps
     depends on a KPI's lasting level). The performance model does as well without the means:
@@ -176,16 +189,20 @@ def performance_features(X: pd.DataFrame) -> pd.DataFrame:
     moved by 0.001 to 0.008 and its MAE by under 0.001 with them, while its tuning ran up
     to half as long again.
     """
-    return X.drop(columns=[c for c in X.columns if c.startswith(KPI_PREFIX)
-                           and c.endswith((KPI_MEAN_SUFFIX, KPI_LEVEL_SUFFIX))])
+    return X.drop(columns=[c for c in X.columns if c.startswith(SKILL_LEVEL_PREFIX)
+                           or (c.startswith(KPI_PREFIX)
+                               and c.endswith((KPI_MEAN_SUFFIX, KPI_LEVEL_SUFFIX)))])
 
 
 class FeatureBuilder:
-    """Builds the history feature matrix; ``fit`` learns the KPI clipping fences.
+    """Builds the history feature matrix; ``fit`` learns the KPI clipping fences and the
+    lasting-level model of each KPI and skill (``levels_``: value column -> its parameters
+    and the organization's mean reading per quarter, aggregates only).
 
     scikit-learn style: the constructor only stores settings; ``fit`` learns from a
-    History, ``transform`` applies the same fences and categories to any History (the
-    newest quarter included), so training and scoring see identical encodings.
+    History, ``transform`` applies the same fences, levels and categories to any History
+    (the newest quarter included; one person's history gets the levels they have in the
+    whole organization's matrix), so training and scoring see identical encodings.
     """
 
     def __init__(self, outlier_iqr: float = OUTLIER_IQR):
@@ -242,11 +259,16 @@ class FeatureBuilder:
                               .reset_index(level=0, drop=True))
 
         employee = perf["employee_id"].astype(str).to_numpy()
-        for k in self.kpis_:
-            v = X[k].to_numpy(dtype=float)
-            params, means = self.levels_.get(k, (None, {}))
-            X[kpi_level(k)] = lasting_level(v, employee, perf["_pk"].to_numpy(), params,
-                                            self._level_means(v, perf["_pk"], means))
+        for col in self._level_columns():
+            if col in X:
+                v = X[col].to_numpy(dtype=float)  # a KPI, clipped
+            elif col in perf:
+                v = pd.to_numeric(perf[col], errors="coerce").to_numpy(dtype=float)
+            else:
+                v = np.full(len(perf), np.nan)
+            params, means = self.levels_.get(col, (None, {}))
+            X[level_column(col)] = lasting_level(v, employee, perf["_pk"].to_numpy(), params,
+                                                 self._level_means(v, perf["_pk"], means))
 
         roles = perf["employee_id"].map(emp["job_role"]) if "job_role" in emp else None
         targets = (self.targets_.reindex(roles.to_numpy()).reset_index(drop=True)
@@ -296,18 +318,25 @@ class FeatureBuilder:
             skills=list(self.skills_),
         )
 
+    def _level_columns(self) -> list[str]:
+        """The value columns that get a lasting level: every KPI and skill."""
+        return [*self.kpis_, *(SKILL_PREFIX + s for s in self.skills_)]
+
     def _level_params(self, perf: pd.DataFrame) -> dict:
-        """KPI -> the local-level model of its clipped readings (None: no persistence) and
-        the organization's mean reading per quarter key."""
+        """KPI or skill column -> the local-level model of its readings (KPIs clipped;
+        None: no persistence) and the organization's mean reading per quarter key."""
         perf = perf.assign(_pk=perf["period"].map(period_key))
         perf = perf.sort_values(["employee_id", "_pk"])
         employee = perf["employee_id"].astype(str).to_numpy()
         pk = perf["_pk"].to_numpy()
         out = {}
-        for k in self.kpis_:
-            lo, hi = self.fences_[k]
-            v = np.clip(pd.to_numeric(perf[k], errors="coerce").to_numpy(dtype=float), lo, hi)
-            out[k] = (fit_level(v, employee, pk), quarter_means(v, pk))
+        for col in self._level_columns():
+            if col not in perf:
+                continue
+            v = pd.to_numeric(perf[col], errors="coerce").to_numpy(dtype=float)
+            if col in self.fences_:
+                v = np.clip(v, *self.fences_[col])
+            out[col] = (fit_level(v, employee, pk), quarter_means(v, pk))
         return out
 
     @staticmethod
@@ -331,12 +360,13 @@ class FeatureBuilder:
 
     def level_lines(self, ff: FeatureFrame) -> dict[str, tuple[float, float]]:
         """For the latest row of one person's frame (``transform`` of their history): each
-        KPI's lasting level as ``a + b * reading`` once this quarter's reading is set, so a
-        what-if moves the level as ``transform`` would (:func:`core.kpi_level.level_line`)."""
+        KPI's and skill's lasting level as ``a + b * value`` once this quarter's value is
+        set, so a what-if moves the level as ``transform`` would
+        (:func:`core.kpi_level.level_line`). Keyed by the value column."""
         pk = ff.keys["period"].astype(str).map(period_key).reset_index(drop=True)
         now = int(pk.iloc[-1])
         out = {}
-        for k in self.kpis_:
+        for k in self._level_columns():
             if k not in ff.X:
                 continue
             params, known = self.levels_.get(k, (None, {}))

@@ -38,8 +38,8 @@ from core.features import (
     FeatureBuilder,
     History,
     is_kpi_value,
-    kpi_level,
     kpi_mean,
+    level_column,
     measurements_wide,
 )
 from core.models import Employee, JobRoleTarget, Measurement, Program, TrainingRecord
@@ -77,8 +77,9 @@ class Baseline:
     kpi_steps: dict[str, float] = field(default_factory=dict)
     # per KPI, how many values its four-quarter mean (``<kpi>_mean4``) averages
     kpi_window: dict[str, int] = field(default_factory=dict)
-    # per KPI, its lasting level (``<kpi>_lasting``) as a + b * this quarter's value
-    kpi_level_lines: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # per KPI or skill column, its lasting level (core.kpi_level) as a + b * this quarter's
+    # value
+    level_lines: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,15 @@ def _move_mean(row: pd.DataFrame, kpi: str, old: float, n: int) -> None:
         row.at[0, mean] = (m * n + new) / (n + 1) if n > 0 and math.isfinite(m) else new
 
 
+def _move_level(row: pd.DataFrame, col: str, lines: Mapping[str, tuple[float, float]]
+                ) -> None:
+    """The lasting level of ``col`` (a KPI or skill) as the feature builder would compute
+    it with the row's new value."""
+    if level_column(col) in row and col in lines:
+        a, b = lines[col]
+        row.at[0, level_column(col)] = a + b * float(row.at[0, col])
+
+
 def apply_changes(baseline: Baseline, changes: Mapping[str, float]) -> pd.DataFrame:
     """The person's row with skills and KPIs set to new values, derived features following.
 
@@ -292,12 +302,11 @@ def apply_changes(baseline: Baseline, changes: Mapping[str, float]) -> pd.DataFr
             if flag in row:
                 row.at[0, flag] = float(new < lo or new > hi)
             _move_mean(row, f, old, baseline.kpi_window.get(f, 0))
-            if kpi_level(f) in row and f in baseline.kpi_level_lines:
-                a, b = baseline.kpi_level_lines[f]
-                row.at[0, kpi_level(f)] = a + b * float(row.at[0, f])
+            _move_level(row, f, baseline.level_lines)
             continue
         new = min(max(new, SKILL_RANGE[0]), SKILL_RANGE[1])
         row.at[0, f] = new
+        _move_level(row, f, baseline.level_lines)
         delta = f"{f}_delta"
         if delta in row and pd.notna(row.at[0, delta]):
             row.at[0, delta] = float(row.at[0, delta]) + (new - old)

@@ -99,10 +99,10 @@ def test_readings_without_persistence_fall_back_to_the_four_quarter_mean():
     np.testing.assert_allclose(level, expected)
 
 
-def test_the_feature_matrix_holds_each_kpis_level_for_the_kpi_channel_only(tmp_path):
+def test_the_feature_matrix_holds_each_kpis_and_skills_level_not_for_the_model(tmp_path):
     from core import synthetic
-    from core.contract import period_key
-    from core.features import history_from_dir
+    from core.contract import SKILL_PREFIX, period_key
+    from core.features import history_from_dir, level_column
 
     synthetic.generate(80, 6, seed=1).write(tmp_path)
     builder = FeatureBuilder()
@@ -110,10 +110,11 @@ def test_the_feature_matrix_holds_each_kpis_level_for_the_kpi_channel_only(tmp_p
     employee = ff.keys["employee_id"].astype(str).to_numpy()
     pk = ff.keys["period"].map(period_key).to_numpy()
     kpis = [c for c in ff.X if is_kpi_value(c)]
-    assert kpis
-    for k in kpis:
-        col = kpi_level(k)
-        assert col in ff.X and not is_kpi_value(col)
+    skills = [SKILL_PREFIX + s for s in ff.skills]
+    assert kpis and skills
+    for k in [*kpis, *skills]:
+        col = level_column(k)
+        assert col in ff.X and not is_kpi_value(col) and not col.startswith(SKILL_PREFIX)
         assert col not in performance_features(ff.X)
         params, means = builder.levels_[k]
         assert params is not None

@@ -123,7 +123,8 @@ def test_returned_model_is_refitted_on_all_labelled_rows(ff, trained):
     np.testing.assert_allclose(trained.model.predict(X), full.predict(X))
     # the KPI means and levels, there for the KPI channel, are not inputs of the
     # performance model
-    means = [c for c in ff.X if c.startswith("kpi_") and c.endswith(("_mean4", "_lasting"))]
+    means = [c for c in ff.X if (c.startswith("kpi_") and c.endswith(("_mean4", "_lasting")))
+             or c.startswith("lasting_")]
     assert means and not set(means) & set(trained.model.feature_names_)
     assert full.feature_names_ == trained.model.feature_names_
     np.testing.assert_allclose(trained.model.predict_low(X), full.predict_low(X))
