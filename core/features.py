@@ -345,18 +345,15 @@ class FeatureBuilder:
         get the level they have in the whole organization's matrix); for a quarter ``fit``
         did not see, the mean of the rows at hand if there are enough, else the latest
         known one."""
-        own = quarter_means(v, pk.to_numpy())
-        counts = pd.Series(v).notna().groupby(pk.to_numpy()).sum()
-        latest = known[max(known)] if known else np.nan
-
-        def mean_of(q: int) -> float:
-            if q in known:
-                return known[q]
-            if counts.get(q, 0) >= MIN_QUARTER_READINGS and q in own:
-                return own[q]
-            return latest
-
-        return pk.map(mean_of).to_numpy(dtype=float)
+        out = pk.map(known).to_numpy(dtype=float, copy=True)
+        unseen = ~pk.isin(list(known)).to_numpy()
+        if unseen.any():  # a quarter fit did not see
+            counts = pd.Series(v).notna().groupby(pk.to_numpy()).sum()
+            own = {q: m for q, m in quarter_means(v, pk.to_numpy()).items()
+                   if counts.get(q, 0) >= MIN_QUARTER_READINGS}
+            latest = known[max(known)] if known else np.nan
+            out[unseen] = pk[unseen].map(own).fillna(latest).to_numpy(dtype=float)
+        return out
 
     def level_lines(self, ff: FeatureFrame) -> dict[str, tuple[float, float]]:
         """For the latest row of one person's frame (``transform`` of their history): each

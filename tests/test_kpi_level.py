@@ -149,3 +149,41 @@ def test_a_kpi_named_like_a_level_is_still_a_kpi():
     assert is_kpi_value("kpi_service_level")
     assert kpi_level("kpi_service_level") == "kpi_service_level_lasting"
     assert not is_kpi_value(kpi_level("kpi_service_level"))
+
+
+def test_a_quarter_fit_did_not_see_takes_its_own_mean_or_the_latest_known(tmp_path):
+    """Scoring a newer upload with a builder fitted before it: the new quarter's mean comes
+    from its own readings where there are enough (the whole organization), else (one
+    person's history) from the latest quarter fit saw."""
+    import dataclasses
+
+    from core import synthetic
+    from core.contract import period_key
+    from core.features import history_from_dir
+
+    synthetic.generate(80, 6, seed=2).write(tmp_path)
+    history = history_from_dir(tmp_path)
+    perf = history.performance
+    newest = max(perf["period"], key=period_key)
+    builder = FeatureBuilder().fit(dataclasses.replace(
+        history, performance=perf[perf["period"] != newest]))
+    k = next(c for c in perf if is_kpi_value(c))
+    params, known = builder.levels_[k]
+    assert period_key(newest) not in known
+    ff = builder.transform(history)
+    new = (ff.keys["period"] == newest).to_numpy()
+    v = ff.X[k].to_numpy(dtype=float)
+    own = np.nanmean(v[new])
+    employee = ff.keys["employee_id"].astype(str).to_numpy()
+    pk = ff.keys["period"].map(period_key).to_numpy()
+    mean = np.array([known.get(q, own) for q in pk])
+    np.testing.assert_allclose(ff.X[kpi_level(k)].to_numpy(),
+                               lasting_level(v, employee, pk, params, mean))
+    person = ff.keys["employee_id"].iloc[-1]
+    one = builder.transform(dataclasses.replace(
+        history, performance=perf[perf["employee_id"] == person]))
+    mean = np.array([known.get(q, known[max(known)]) for q in pk[employee == person]])
+    np.testing.assert_allclose(
+        one.X[kpi_level(k)].to_numpy(),
+        lasting_level(one.X[k].to_numpy(dtype=float), employee[employee == person],
+                      pk[employee == person], params, mean))
