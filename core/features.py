@@ -24,6 +24,7 @@ from core.kpi_level import (
     LAGS,
     MIN_QUARTER_READINGS,
     fit_level,
+    lag_matrix,
     lasting_level,
     level_line,
     quarter_means,
@@ -361,7 +362,7 @@ class FeatureBuilder:
         set, so a what-if moves the level as ``transform`` would
         (:func:`core.kpi_level.level_line`). Keyed by the value column."""
         pk = ff.keys["period"].astype(str).map(period_key).reset_index(drop=True)
-        now = int(pk.iloc[-1])
+        person = np.zeros(len(pk))  # one person's rows
         out = {}
         for k in self._level_columns():
             if k not in ff.X:
@@ -369,10 +370,7 @@ class FeatureBuilder:
             params, known = self.levels_.get(k, (None, {}))
             v = ff.X[k].to_numpy(dtype=float)
             means = self._level_means(v, pk, known)
-            past = np.full(LAGS - 1, np.nan)
-            for q, dev in zip(pk.iloc[:-1], v[:-1] - means[:-1], strict=True):
-                if 1 <= now - q < LAGS:
-                    past[now - q - 1] = dev
+            past = lag_matrix(v - means, person, pk.to_numpy(), LAGS)[-1, 1:]
             out[k] = level_line(past, params, float(means[-1]))
         return out
 
